@@ -1,0 +1,119 @@
+"""Loss functions E(out, target) and their gradients ∂E/∂out.
+
+All losses average over the batch (the lecture's mini-batch gradient is
+(1/B) Σₖ ∂Jₖ/∂θ), so a batch of one gives the lecture's numbers exactly.
+
+* ``"half_sse"`` — the lecture's E_total = Σₖ ½ (targetₖ − outₖ)², summed over outputs
+* ``"mse"``      — mean over every element of (target − out)², as ``torch.nn.MSELoss``
+* ``"cross_entropy"`` — softmax + cross-entropy fused: E = −Σₖ yₖ log softmax(z)ₖ,
+  ∂E/∂z = softmax(z) − y. It takes the *logits* z: when the last layer ends in
+  softmax, the network hands the loss that layer's ``net``. Labels are one-hot
+  rows or integer class indices.
+
+Each loss has ``value(out, y) -> float``, ``terms(out, y)`` (per-output error of
+each sample, e.g. E_o1 and E_o2) and ``grad(out, y)`` (∂E/∂out, shape of out).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import ConfigError, InputError, ShapeError
+
+
+class Loss:
+    name = ""
+    formula = ""
+    #: True when the loss takes logits and is fused with a final softmax
+    takes_logits = False
+
+    def check(self, out: np.ndarray, y: np.ndarray) -> np.ndarray:
+        y = np.asarray(y)
+        if y.shape != out.shape:
+            raise ShapeError(f"The targets have shape {y.shape} but the network outputs {out.shape}; "
+                             f"give one target per output.")
+        return y
+
+    def terms(self, out, y) -> np.ndarray:
+        raise NotImplementedError
+
+    def value(self, out, y) -> float:
+        return float(np.sum(self.terms(out, y)) / out.shape[0])
+
+    def grad(self, out, y) -> np.ndarray:
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"{self.name}: {self.formula}"
+
+
+class HalfSSE(Loss):
+    name = "half_sse"
+    formula = "E = Σₖ ½ (targetₖ − outₖ)²"
+
+    def terms(self, out, y):
+        y = self.check(out, y)
+        return 0.5 * (y - out) ** 2
+
+    def grad(self, out, y):
+        y = self.check(out, y)
+        return (out - y) / out.shape[0]
+
+
+class MSE(Loss):
+    name = "mse"
+    formula = "E = (1/K) Σₖ (targetₖ − outₖ)²"
+
+    def terms(self, out, y):
+        y = self.check(out, y)
+        return (y - out) ** 2 / out.shape[1]
+
+    def grad(self, out, y):
+        y = self.check(out, y)
+        return (2.0 / out.size) * (out - y)
+
+
+class CrossEntropy(Loss):
+    name = "cross_entropy"
+    formula = "E = −Σₖ yₖ · log softmax(z)ₖ"
+    takes_logits = True
+
+    def check(self, z, y):
+        y = np.asarray(y)
+        if y.ndim == 1 and z.ndim == 2 and y.shape[0] == z.shape[0]:
+            if not np.issubdtype(y.dtype, np.integer) and not np.all(y == np.round(y)):
+                raise InputError("Integer class labels must be whole numbers.")
+            labels = y.astype(np.intp)
+            if labels.min(initial=0) < 0 or labels.max(initial=0) >= z.shape[1]:
+                raise InputError(f"Class labels must lie in 0..{z.shape[1] - 1} for {z.shape[1]} outputs; "
+                                 f"got {labels.min()}..{labels.max()}.")
+            onehot = np.zeros(z.shape, dtype=z.dtype)
+            onehot[np.arange(z.shape[0]), labels] = 1.0
+            return onehot
+        return super().check(z, y)
+
+    @staticmethod
+    def log_softmax(z):
+        shifted = z - np.max(z, axis=-1, keepdims=True)
+        return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+
+    def terms(self, z, y):
+        y = self.check(z, y)
+        return -y * self.log_softmax(z)
+
+    def grad(self, z, y):
+        y = self.check(z, y)
+        shifted = z - np.max(z, axis=-1, keepdims=True)
+        e = np.exp(shifted)
+        return (e / np.sum(e, axis=-1, keepdims=True) - y) / z.shape[0]
+
+
+LOSSES = {cls.name: cls for cls in (HalfSSE, MSE, CrossEntropy)}
+
+
+def get_loss(name) -> Loss:
+    if isinstance(name, Loss):
+        return name
+    key = str(name).lower()
+    if key not in LOSSES:
+        raise ConfigError(f"Unknown loss {name!r}. Choose one of: {', '.join(LOSSES)}.")
+    return LOSSES[key]()

@@ -1,0 +1,251 @@
+"""An ordered stack of layers with a loss: shape inference, parameter counts,
+inference and one-shot forward/backward.
+
+    net = Network([Dense(2, activation="sigmoid"), Dense(2, activation="sigmoid")],
+                  input_shape=(2,), loss="half_sse")
+    loss, grads = net.forward_backward(x, y)   # grads[i] has the keys of net.layers[i].params
+
+Shapes are inferred on construction and on every edit (``insert``, ``append``,
+``remove``, ``move``, ``replace``). An edit that makes the stack invalid raises
+:class:`~core.errors.ShapeError` naming the layer and both shapes, and leaves the
+network as it was. Layers are kept in a tuple so they cannot be changed behind
+the network's back.
+
+When the loss is ``"cross_entropy"`` and the last layer ends in softmax, the two
+are fused: the loss is computed from the last layer's ``net`` (the logits) and
+backward starts from δ = softmax(net) − y, which never divides by a tiny
+probability.
+"""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from .errors import ConfigError, InputError, ShapeError
+from .layers.base import Layer
+from .losses import Loss, get_loss
+
+
+class Network:
+    def __init__(self, layers, input_shape, loss="mse", dtype=np.float64, seed: int = 0):
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ConfigError(f"dtype must be float32 or float64, got {self.dtype}.")
+        self.input_shape = _as_shape(input_shape)
+        self.loss: Loss = get_loss(loss)
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self._layers: tuple[Layer, ...] = ()
+        self.shapes: list[tuple[int, ...]] = []
+        self._set_layers(list(layers))
+
+    # --- the stack -----------------------------------------------------------
+    @property
+    def layers(self) -> tuple[Layer, ...]:
+        return self._layers
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        return self.shapes[-1] if self.shapes else self.input_shape
+
+    def _set_layers(self, layers: list[Layer]) -> None:
+        """Build ``layers`` on the input shape; commit them only if every layer fits."""
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise ConfigError(f"Item {i} of the stack is {layer!r}, not a layer.")
+        shapes = infer_shapes(layers, self.input_shape, self.rng, self.dtype)
+        self._check_loss_fits(layers)
+        self._layers, self.shapes = tuple(layers), shapes
+
+    def _check_loss_fits(self, layers) -> None:
+        if self.loss.takes_logits and layers:
+            act = getattr(layers[-1], "activation", None)
+            if act is not None and act.name not in ("softmax", "identity"):
+                raise ConfigError(
+                    f"cross_entropy needs the last layer to end in softmax or to output raw scores, "
+                    f"but it ends in {act.name}. Use activation='softmax' on the last layer.")
+
+    def insert(self, index: int, layer: Layer) -> None:
+        layers = list(self._layers)
+        layers.insert(index, layer)
+        self._set_layers(layers)
+
+    def append(self, layer: Layer) -> None:
+        self.insert(len(self._layers), layer)
+
+    def remove(self, index: int) -> Layer:
+        layers = list(self._layers)
+        removed = layers.pop(self._index(index))
+        self._set_layers(layers)
+        return removed
+
+    def move(self, src: int, dst: int) -> None:
+        layers = list(self._layers)
+        layers.insert(dst, layers.pop(self._index(src)))
+        self._set_layers(layers)
+
+    def replace(self, index: int, layer: Layer) -> None:
+        layers = list(self._layers)
+        layers[self._index(index)] = layer
+        self._set_layers(layers)
+
+    def set_loss(self, loss) -> None:
+        old, self.loss = self.loss, get_loss(loss)
+        try:
+            self._check_loss_fits(self._layers)
+        except ConfigError:
+            self.loss = old
+            raise
+
+    def _index(self, index: int) -> int:
+        n = len(self._layers)
+        if not -n <= index < n:
+            raise IndexError(f"Layer index {index} is out of range: the network has {n} layers.")
+        return index % n
+
+    # --- counting ------------------------------------------------------------
+    def param_count(self) -> int:
+        """Total number of parameters (weights and biases, frozen ones too)."""
+        return sum(layer.param_count() for layer in self._layers)
+
+    def param_counts(self) -> list[int]:
+        return [layer.param_count() for layer in self._layers]
+
+    @property
+    def fused_softmax(self) -> bool:
+        """True when the loss takes the last layer's ``net`` (softmax fused into cross-entropy)."""
+        return (self.loss.takes_logits and bool(self._layers)
+                and getattr(self._layers[-1], "activation", None) is not None
+                and self._layers[-1].activation.name == "softmax")
+
+    # --- computing -----------------------------------------------------------
+    def check_input(self, x) -> np.ndarray:
+        """``x`` as a batch of this network's dtype; raises ShapeError or InputError."""
+        x = np.asarray(x)
+        if x.shape[1:] != self.input_shape:
+            raise ShapeError(f"The network takes samples of shape {self.input_shape} "
+                             f"(a batch of shape (N, {', '.join(map(str, self.input_shape))})); "
+                             f"got an array of shape {x.shape}.")
+        if x.shape[0] == 0:
+            raise InputError("The batch is empty.")
+        if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
+            raise InputError(f"Inputs must be real numbers, got dtype {x.dtype}.")
+        x = x.astype(self.dtype, copy=False)
+        if not np.isfinite(x).all():
+            raise InputError("The input contains NaN or infinite values; clean or drop those samples first.")
+        return x
+
+    def forward(self, x, training: bool = False, rng=None) -> np.ndarray:
+        """Inference: the network's output for ``x``.
+
+        ``x`` is a batch ``(N, *input_shape)``; a single sample of ``input_shape``
+        is accepted too and gives a single output."""
+        single = np.shape(x) == self.input_shape
+        out = self.check_input(np.asarray(x)[None] if single else x)
+        for layer in self._layers:
+            out, _ = layer.forward(out, training, rng or self.rng)
+        return out[0] if single else out
+
+    def forward_layers(self, x, training: bool = True, rng=None):
+        """Forward through every layer, keeping each cache: returns ``(out, caches)``."""
+        out, caches = self.check_input(x), []
+        for layer in self._layers:
+            out, cache = layer.forward(out, training, rng or self.rng)
+            caches.append(cache)
+        return out, caches
+
+    def loss_input(self, out, caches) -> np.ndarray:
+        """What the loss sees: the output, or the last layer's logits when softmax is fused."""
+        return caches[-1]["net"] if self.fused_softmax else out
+
+    def backward_layer(self, index: int, dout, cache):
+        """Backward through layer ``index``; for the last layer of a fused softmax,
+        ``dout`` is already δ = ∂E/∂net."""
+        layer = self._layers[index]
+        if index == len(self._layers) - 1 and self.fused_softmax:
+            return layer.backward_delta(dout, cache)
+        return layer.backward(dout, cache)
+
+    def forward_backward(self, x, y, training: bool = True, rng=None):
+        """One pass: ``(loss, grads)`` with ``grads[i]`` keyed like ``layers[i].params``."""
+        out, caches = self.forward_layers(x, training, rng)
+        z = self.loss_input(out, caches)
+        y = np.asarray(y)
+        loss = self.loss.value(z, y)
+        d = self.loss.grad(z, y)
+        grads = [None] * len(self._layers)
+        for i in range(len(self._layers) - 1, -1, -1):
+            d, grads[i] = self.backward_layer(i, d, caches[i])
+        return loss, grads
+
+    def evaluate(self, x, y) -> float:
+        """Loss on ``(x, y)`` without dropout and without gradients."""
+        out, caches = self.forward_layers(x, training=False)
+        return self.loss.value(self.loss_input(out, caches), np.asarray(y))
+
+    # --- weights and description ---------------------------------------------
+    def get_weights(self) -> list[dict[str, np.ndarray]]:
+        return [{k: v.copy() for k, v in layer.params.items()} for layer in self._layers]
+
+    def set_weights(self, weights) -> None:
+        for layer, w in zip(self._layers, weights, strict=True):
+            for k, v in w.items():
+                layer.params[k] = v
+
+    def copy(self) -> "Network":
+        return copy.deepcopy(self)
+
+    def spec(self) -> dict:
+        """JSON-able description of the architecture (no weights)."""
+        return {"input_shape": list(self.input_shape), "loss": self.loss.name,
+                "dtype": self.dtype.name, "seed": self.seed,
+                "layers": [layer.spec() for layer in self._layers]}
+
+    @classmethod
+    def from_spec(cls, spec: dict) -> "Network":
+        from .layers import layer_from_spec
+        return cls([layer_from_spec(s) for s in spec["layers"]], tuple(spec["input_shape"]),
+                   loss=spec.get("loss", "mse"), dtype=spec.get("dtype", "float64"),
+                   seed=spec.get("seed", 0))
+
+    def summary(self) -> str:
+        """A table of layers, output shapes and parameter counts."""
+        rows = [f"{'#':>2}  {'layer':<34} {'output shape':<16} {'params':>9}",
+                f"{'':>2}  {'input':<34} {str(self.input_shape):<16} {'':>9}"]
+        for i, (layer, shape) in enumerate(zip(self._layers, self.shapes)):
+            rows.append(f"{i:>2}  {layer!r:<34} {str(shape):<16} {layer.param_count():>9,}")
+        rows.append(f"    total parameters: {self.param_count():,}   loss: {self.loss.name}")
+        return "\n".join(rows)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(repr(layer) for layer in self._layers)
+        return f"Network([{inner}], input_shape={self.input_shape}, loss={self.loss.name!r})"
+
+
+def _as_shape(shape) -> tuple[int, ...]:
+    if isinstance(shape, (int, np.integer)):
+        shape = (shape,)
+    shape = tuple(shape)
+    if not shape or any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1 for d in shape):
+        raise ConfigError(f"input_shape must be positive whole numbers, like (2,) or (1, 28, 28); got {shape!r}.")
+    return tuple(int(d) for d in shape)
+
+
+def infer_shapes(layers, input_shape, rng=None, dtype=np.float64) -> list[tuple[int, ...]]:
+    """Build each layer in turn and return their output shapes.
+
+    Raises ShapeError whose ``layer_index`` names the first layer that does not fit."""
+    rng = rng if rng is not None else np.random.default_rng(0)
+    shapes, shape = [], _as_shape(input_shape)
+    for i, layer in enumerate(layers):
+        try:
+            shape = layer.build(shape, rng, dtype)
+        except ShapeError as e:
+            before = "the input" if i == 0 else f"layer {i - 1} ({layers[i - 1]!r})"
+            err = ShapeError(f"Layer {i} ({layer!r}) cannot follow {before}, whose output shape is "
+                             f"{shape}: {e}")
+            err.layer_index = i
+            raise err from None
+        shapes.append(shape)
+    return shapes
