@@ -42,8 +42,12 @@ class ParamDict(dict):
             value = value.astype(old.dtype, copy=True)
         super().__setitem__(name, value)
 
-    def _set_new(self, name: str, value: np.ndarray) -> None:
-        """Create or replace a parameter regardless of its old shape (used by build)."""
+    def set_array(self, name: str, value: np.ndarray) -> None:
+        """Bind ``name`` to ``value`` itself, without a copy or a shape check.
+
+        For the engine's own use (build, optimizers): an update binds a *new*
+        array rather than writing into the old one, so a view still holding the
+        old array never sees it change."""
         super().__setitem__(name, value)
 
 
@@ -76,7 +80,7 @@ class Layer:
                     for k, s in wanted.items())
         if stale:
             for k, v in self.init_params(input_shape, rng, np.dtype(dtype)).items():
-                self.params._set_new(k, v)
+                self.params.set_array(k, v)
         self.input_shape = input_shape
         return out_shape
 
