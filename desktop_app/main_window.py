@@ -1,0 +1,215 @@
+"""LayerLab's main window: docks, menus, toolbar, shortcuts and the status bar.
+
+The window holds no logic of its own: panels do the work over the shared
+:class:`~desktop_app.session.SessionController`. ``add_panel`` registers a
+dock whose objectName is its key, so the layout the user arranges is saved
+with QSettings on close and restored on the next start.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QLabel, QMainWindow, QToolButton,
+                               QVBoxLayout, QWidget)
+
+from .session import SessionController
+from .settings import app_settings
+
+LAYOUT_VERSION = 1
+
+
+class NoticeBar(QWidget):
+    """A non-modal notice across the top of the window: errors and hints the
+    user should not miss, closed with its × button (or replaced by the next)."""
+
+    STYLES = {"error": "background:#fde2e1; color:#6b1110; border:1px solid #e9a5a2;",
+              "hint": "background:#e4efff; color:#0c2d5a; border:1px solid #a8c6f0;"}
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("notice")
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        close = QToolButton(text="×", toolTip="Close this notice", autoRaise=True)
+        close.clicked.connect(self.hide)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 4, 4, 4)
+        row.addWidget(self.label, 1)
+        row.addWidget(close)
+        self.setAttribute(Qt.WA_StyledBackground, True)
+        self.hide()
+
+    def show_message(self, text: str, kind: str = "error") -> None:
+        self.setStyleSheet(f"NoticeBar {{{self.STYLES[kind]}}} QLabel {{border:none;}}")
+        self.label.setText(text)
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: SessionController, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.setWindowTitle("LayerLab")
+        self.resize(1400, 860)
+        self.setDockOptions(QMainWindow.AnimatedDocks | QMainWindow.AllowNestedDocks
+                            | QMainWindow.AllowTabbedDocks)
+        self.panels: dict[str, QWidget] = {}
+        #: False for --screenshot runs, which must not overwrite the user's layout
+        self.remember_layout = True
+        self.docks: dict[str, QDockWidget] = {}
+
+        self.notice = NoticeBar()
+        self._center = QWidget()
+        self._center_layout = QVBoxLayout(self._center)
+        self._center_layout.setContentsMargins(0, 0, 0, 0)
+        self._center_layout.setSpacing(0)
+        self._center_layout.addWidget(self.notice)
+        self.setCentralWidget(self._center)
+
+        self._build_menus()
+        self._build_status_bar()
+        self._add_panels()
+
+        session.error.connect(self.show_error)
+        session.message.connect(self.show_message)
+        session.stopped.connect(self._on_stopped)
+        session.state_changed.connect(self._update_status)
+        session.network_changed.connect(self._update_status)
+        session.history_changed.connect(self._update_undo_actions)
+        self._update_status()
+        self._update_undo_actions()
+
+    # --- panels -------------------------------------------------------------------
+    def _add_panels(self) -> None:
+        """Every panel of the window; others' panels are added here too."""
+
+    def set_central_panel(self, key: str, widget: QWidget) -> None:
+        """Put ``widget`` in the middle of the window, under the notice bar."""
+        self.panels[key] = widget
+        self._center_layout.addWidget(widget, 1)
+
+    def add_panel(self, key: str, title: str, widget: QWidget,
+                  area=Qt.RightDockWidgetArea) -> QDockWidget:
+        """Show ``widget`` in a dock the user can move, float, tab or close.
+
+        ``key`` names the dock (its objectName) so the saved layout finds it again."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(key)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.panels[key] = widget
+        self.docks[key] = dock
+        self.view_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    # --- menus -----------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("&File")
+        self.templates_menu = self.file_menu.addMenu("New from &template")
+        self.templates_menu.aboutToShow.connect(self._fill_templates_menu)
+        self.file_menu.addSeparator()
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.Quit, triggered=self.close)
+        self.file_menu.addAction(quit_action)
+
+        self.edit_menu = bar.addMenu("&Edit")
+        self.undo_action = QAction("&Undo", self, shortcut=QKeySequence("Ctrl+Z"),
+                                   triggered=self.session.undo)
+        self.redo_action = QAction("&Redo", self, shortcut=QKeySequence("Ctrl+Shift+Z"),
+                                   triggered=self.session.redo)
+        self.edit_menu.addAction(self.undo_action)
+        self.edit_menu.addAction(self.redo_action)
+
+        self.debug_menu = bar.addMenu("&Debug")
+        self.view_menu = bar.addMenu("&View")
+        reset_layout = QAction("Reset panel layout", self, triggered=self.reset_layout)
+        self.view_menu.addAction(reset_layout)
+        self.view_menu.addSeparator()
+
+    def _fill_templates_menu(self) -> None:
+        from core.templates import TEMPLATES
+        self.templates_menu.clear()
+        for name in TEMPLATES:
+            action = self.templates_menu.addAction(name.replace("_", " ").capitalize())
+            action.triggered.connect(lambda _=False, n=name: self.session.load_template(n))
+
+    def _update_undo_actions(self) -> None:
+        h = self.session.history
+        self.undo_action.setEnabled(h.can_undo())
+        self.redo_action.setEnabled(h.can_redo())
+        self.undo_action.setText(f"&Undo {h.undo_text()}".rstrip())
+        self.redo_action.setText(f"&Redo {h.redo_text()}".rstrip())
+
+    # --- status bar -----------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.status_labels = {}
+        for key, tip in (("phase", "Where the debugger is: forward, loss, backward or update"),
+                         ("iteration", "Iterations (parameter updates) done"),
+                         ("epoch", "Passes over the whole dataset done"),
+                         ("loss", "Loss of the last forward pass"),
+                         ("stop", "Why the debugger last stopped")):
+            label = QLabel()
+            label.setObjectName(f"status_{key}")
+            label.setToolTip(tip)
+            label.setMinimumWidth(90)
+            bar.addPermanentWidget(label)
+            self.status_labels[key] = label
+
+    def _update_status(self) -> None:
+        fields = status_fields(self.session)
+        for key, label in self.status_labels.items():
+            label.setText(fields.get(key, ""))
+
+    def _on_stopped(self, reason: str) -> None:
+        self.status_labels["stop"].setText(f"Stopped: {reason}")
+        self.statusBar().showMessage(reason, 10000)
+
+    def show_error(self, text: str) -> None:
+        """Show ``text`` where the user looks: the notice bar and the status bar."""
+        self.notice.show_message(text, "error")
+        self.statusBar().showMessage(text, 15000)
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def show_hint(self, text: str) -> None:
+        self.notice.show_message(text, "hint")
+
+    # --- layout persistence ---------------------------------------------------------
+    def restore_layout(self) -> bool:
+        """Restore the saved geometry and dock layout; False if none was saved."""
+        s = app_settings()
+        geometry, state = s.value("window/geometry"), s.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            return self.restoreState(state, LAYOUT_VERSION)
+        return False
+
+    def save_layout(self) -> None:
+        s = app_settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        s.sync()
+
+    def reset_layout(self) -> None:
+        for dock in self.docks.values():
+            dock.setFloating(False)
+            dock.show()
+        QTimer.singleShot(0, lambda: self.statusBar().showMessage("Panel layout reset.", 4000))
+
+    def closeEvent(self, event) -> None:
+        if self.remember_layout:
+            self.save_layout()
+        if self.session.running:
+            self.session.pause()
+        super().closeEvent(event)
+
+
+def status_fields(session: SessionController) -> dict[str, str]:
+    """The status bar's texts for the session's current state."""
+    if session.network is None:
+        return {"phase": "Network invalid" if session.layers else "No network"}
+    return {"phase": "Ready"}
