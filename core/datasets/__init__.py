@@ -1,0 +1,10 @@
+"""Data to train on: built-in toy sets, generated digits and loaders for files.
+
+* :mod:`.toy`     — circle, xor, two_gaussians, spiral, noisy_line; ``TOY_DATASETS``
+* :mod:`.digits`  — ``digits(n, seed)``: MNIST-like 28×28 digits drawn on the fly
+"""
+from .digits import digits
+from .toy import TOY_DATASETS, ToyDataset, ToyParam, circle, noisy_line, spiral, two_gaussians, xor
+
+__all__ = ["digits", "TOY_DATASETS", "ToyDataset", "ToyParam",
+           "circle", "xor", "two_gaussians", "spiral", "noisy_line"]
