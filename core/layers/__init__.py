@@ -3,9 +3,14 @@
 from ..errors import ConfigError
 from .activation import Activation
 from .base import Layer
+from .conv import Conv2D
 from .dense import Dense
+from .dropout import Dropout
+from .pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
+from .reshape import Flatten
 
-LAYER_TYPES = {cls.__name__: cls for cls in (Dense, Activation)}
+LAYER_TYPES = {cls.__name__: cls for cls in (Dense, Activation, Conv2D, MaxPool2D, AvgPool2D,
+                                              GlobalAvgPool2D, Flatten, Dropout)}
 
 
 def layer_from_spec(spec: dict) -> Layer:
@@ -19,4 +24,5 @@ def layer_from_spec(spec: dict) -> Layer:
     return layer
 
 
-__all__ = ["Layer", "Dense", "Activation", "LAYER_TYPES", "layer_from_spec"]
+__all__ = ["Layer", "Dense", "Activation", "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D",
+           "Flatten", "Dropout", "LAYER_TYPES", "layer_from_spec"]

@@ -1,0 +1,53 @@
+"""Image patches as matrix columns (im2col) and back (col2im), for Conv2D.
+
+A correlation of an image with a kernel is a dot product of the kernel with
+every patch of the image. Laying the patches out as the columns of a matrix
+turns all those dot products into one matrix product per sample:
+
+    x     : (N, C, H, W)          an already padded batch of images
+    cols  : (N, C·kh·kw, H'·W')   cols[n, (c, p, q), (i, j)] = x[n, c, i·sh + p, j·sw + q]
+    W     : (out_ch, C, kh, kw)   reshaped to (out_ch, C·kh·kw)
+    net[n] = W.reshape(out_ch, -1) @ cols[n]        → (out_ch, H'·W')
+
+with H' = 1 + (H − kh) // sh and W' = 1 + (W − kw) // sw (stride = (sh, sw)).
+
+col2im is the adjoint of im2col: every column entry is added back to the
+image cell it was copied from. Cells covered by several patches (overlapping
+windows) collect the sum, which is exactly what backpropagation needs.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+def output_size(size: int, kernel: int, stride: int) -> int:
+    """Positions a window of ``kernel`` cells takes along ``size`` cells: 1 + (size − kernel) // stride."""
+    return 1 + (size - kernel) // stride
+
+
+def im2col(x: np.ndarray, kh: int, kw: int, stride: tuple[int, int]) -> np.ndarray:
+    """Patches of ``x`` (N, C, H, W) as columns: (N, C·kh·kw, H'·W'), a new array of x's dtype."""
+    sh, sw = stride
+    # windows[n, c, i, j, p, q] = x[n, c, i·sh + p, j·sw + q]: a view, nothing copied yet.
+    windows = sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
+    n, c, ho, wo = windows.shape[:4]
+    # Reorder to (n, c, p, q, i, j); the reshape makes the one copy.
+    return windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, ho * wo)
+
+
+def col2im(cols: np.ndarray, x_shape: tuple[int, int, int, int], kh: int, kw: int,
+           stride: tuple[int, int]) -> np.ndarray:
+    """Add the columns (N, C·kh·kw, H'·W') back into an image of ``x_shape`` (N, C, H, W).
+
+    One strided slice-add per kernel offset (p, q): kh·kw array operations
+    rather than a loop over pixels."""
+    n, c, h, w = x_shape
+    sh, sw = stride
+    ho, wo = output_size(h, kh, sh), output_size(w, kw, sw)
+    patches = cols.reshape(n, c, kh, kw, ho, wo)
+    x = np.zeros(x_shape, dtype=cols.dtype)
+    for p in range(kh):
+        for q in range(kw):
+            x[:, :, p:p + sh * ho:sh, q:q + sw * wo:sw] += patches[:, :, p, q]
+    return x

@@ -1,0 +1,156 @@
+"""Pooling layers: summarise each window of each channel by one number.
+
+    x   : (N, C, H, W)
+    out : (N, C, H', W')      H' = 1 + (H − ph) // sh,   W' = 1 + (W − pw) // sw
+
+for a (ph, pw) window moved by a (sh, sw) stride (the stride defaults to the
+window size: windows that touch but do not overlap). Rows or columns left over
+at the bottom/right, where no whole window fits, are ignored.
+
+Both kinds are computed as ph·pw strided slices of ``x``, one per offset (p, q)
+inside the window: ``x[:, :, p::sh, q::sw]`` (cut to H'×W') holds, for every
+window, its cell at (p, q).
+
+:class:`GlobalAvgPool2D` averages each whole channel: (N, C, H, W) → (N, C).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..im2col import output_size
+from .base import Layer
+from .conv import collapse_pair, size_pair
+
+
+class _WindowPool(Layer):
+    """Window size, stride and shape inference shared by max and average pooling."""
+
+    def __init__(self, size, stride=None):
+        super().__init__()
+        kind = type(self).__name__
+        self.size = size_pair(size, "size", kind)
+        self.stride = self.size if stride is None else size_pair(stride, "stride", kind)
+        self._stride_given = stride is not None
+
+    def output_shape(self, input_shape):
+        kind = type(self).__name__
+        if len(input_shape) != 3:
+            raise ShapeError(f"{kind} needs an image input (channels, height, width) but receives "
+                             f"{tuple(input_shape)}. Pool before Flatten/Dense layers.")
+        c, h, w = input_shape
+        (ph, pw), (sh, sw) = self.size, self.stride
+        if ph > h or pw > w:
+            raise ShapeError(f"{kind}'s {ph}×{pw} window is too large for a {h}×{w} input: "
+                             f"reduce size or remove this pooling layer.")
+        return c, output_size(h, ph, sh), output_size(w, pw, sw)
+
+    def window_cells(self, x: np.ndarray):
+        """Yield ``(k, view)`` for each offset (p, q) of the window, k = p·pw + q:
+        ``view[n, c, i, j] = x[n, c, i·sh + p, j·sw + q]`` (N, C, H', W')."""
+        _, _, ho, wo = self._out_hw(x.shape)
+        (ph, pw), (sh, sw) = self.size, self.stride
+        for p in range(ph):
+            for q in range(pw):
+                yield p * pw + q, x[:, :, p:p + sh * ho:sh, q:q + sw * wo:sw]
+
+    def _out_hw(self, x_shape):
+        n, c, h, w = x_shape
+        return n, c, output_size(h, self.size[0], self.stride[0]), output_size(w, self.size[1], self.stride[1])
+
+    def config(self):
+        return {"size": collapse_pair(self.size), "stride": collapse_pair(self.stride) if self._stride_given else None}
+
+    def __repr__(self):
+        stride = f", stride={collapse_pair(self.stride)!r}" if self._stride_given else ""
+        return f"{type(self).__name__}({collapse_pair(self.size)!r}{stride})"
+
+
+class MaxPool2D(_WindowPool):
+    """out = the largest cell of each window.
+
+    The cache holds ``x``, ``out`` and ``argmax`` (N, C, H', W'): for each
+    window, the offset k = p·pw + q of the cell that won (the first one on a
+    tie). Backward sends each ∂E/∂out to that cell only; cells that never win
+    get 0, cells that win several overlapping windows get the sum."""
+
+    def forward(self, x, training=False, rng=None):
+        _check_images(x, "MaxPool2D")
+        cells = list(self.window_cells(x))
+        out = cells[0][1].copy()
+        for _, view in cells[1:]:
+            np.maximum(out, view, out=out)
+        argmax = np.zeros(out.shape, dtype=np.intp)
+        for k, view in reversed(cells[1:]):
+            argmax[view == out] = k        # reversed, so the first winner is written last
+        return out, {"x": x, "out": out, "argmax": argmax}
+
+    def backward(self, dout, cache):
+        x, argmax = cache["x"], cache["argmax"]
+        dx = np.zeros_like(x)
+        for k, view in self.window_cells(dx):
+            view += dout * (argmax == k)
+        return dx, {}
+
+    def winners(self, cache) -> np.ndarray:
+        """Boolean mask of the input's shape: True on every cell that won a window."""
+        x, argmax = cache["x"], cache["argmax"]
+        mask = np.zeros(x.shape, dtype=bool)
+        for k, view in self.window_cells(mask):
+            view |= argmax == k
+        return mask
+
+
+class AvgPool2D(_WindowPool):
+    """out = the mean of each window. Backward spreads ∂E/∂out / (ph·pw) over the window."""
+
+    def forward(self, x, training=False, rng=None):
+        _check_images(x, "AvgPool2D")
+        cells = self.window_cells(x)
+        out = next(cells)[1].copy()
+        for _, view in cells:
+            out += view
+        out *= 1.0 / (self.size[0] * self.size[1])
+        return out, {"x": x, "out": out}
+
+    def backward(self, dout, cache):
+        dx = np.zeros_like(cache["x"])
+        share = dout * (1.0 / (self.size[0] * self.size[1]))
+        for _, view in self.window_cells(dx):
+            view += share
+        return dx, {}
+
+
+class GlobalAvgPool2D(Layer):
+    """out[n, c] = mean over H×W of x[n, c]: (N, C, H, W) → (N, C).
+    Backward: every cell of channel c gets ∂E/∂out[n, c] / (H·W)."""
+
+    def output_shape(self, input_shape):
+        if len(input_shape) != 3:
+            raise ShapeError(f"GlobalAvgPool2D needs an image input (channels, height, width) but "
+                             f"receives {tuple(input_shape)}.")
+        return (input_shape[0],)
+
+    def forward(self, x, training=False, rng=None):
+        _check_images(x, "GlobalAvgPool2D")
+        out = x.mean(axis=(2, 3))
+        return out, {"x": x, "out": out}
+
+    def backward(self, dout, cache):
+        x = cache["x"]
+        dx = np.empty_like(x)
+        dx[...] = (dout * (1.0 / (x.shape[2] * x.shape[3])))[:, :, None, None]
+        return dx, {}
+
+    def units(self, output_shape):
+        return output_shape[0]
+
+    def __repr__(self):
+        return "GlobalAvgPool2D()"
+
+
+def _check_images(x, kind):
+    if x.ndim != 4:
+        raise ShapeError(f"{kind} needs a batch of images (N, channels, height, width); "
+                         f"got an array of shape {x.shape}.")
+
