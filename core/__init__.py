@@ -4,9 +4,13 @@ from .errors import ConfigError, DataError, InputError, LayerLabError, ShapeErro
 from .layers import (Activation, AvgPool2D, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool2D, Layer,
                      MaxPool2D)
 from .network import Network
+from .optimizers import (OPTIMIZERS, SGD, Adadelta, Adagrad, Adam, Momentum, Optimizer, RMSProp,
+                         optimizer_from_spec)
 from .project_file import Project, load_project, save_project
 
 __all__ = ["Network", "Layer", "Dense", "Activation",
            "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Flatten", "Dropout",
            "LayerLabError", "ConfigError", "ShapeError", "InputError", "DataError",
-           "save_project", "load_project", "Project"]
+           "save_project", "load_project", "Project",
+           "Optimizer", "SGD", "Momentum", "Adagrad", "Adadelta", "Adam", "RMSProp",
+           "OPTIMIZERS", "optimizer_from_spec"]
