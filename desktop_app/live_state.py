@@ -1,0 +1,289 @@
+"""What the "watch it learn" views share about one session: the last gradients
+and updates, the watched weights, the training curves, and the training run.
+
+There is one :class:`LiveState` per session (``live_state(session)`` finds or
+creates it), so every panel is still built as ``Panel(session)``.
+
+* **Gradients and Δ.** While stepping, Δ is worked out from the session's own
+  weights: optimizers bind a *new* array on every update, so when a parameter's
+  array object changes, Δ = new − old. Gradients come from the debugger's last
+  record. While training, both come from the worker's snapshots (the exact
+  gradient and change of the last iteration).
+* **Watches.** :class:`WatchList` holds the chosen weights and one value per
+  iteration for each.
+* **Curves.** ``history`` holds per-epoch training / validation loss and
+  accuracy and the per-iteration loss, as lists (what a project file stores).
+* **Training.** ``start_training()`` runs a :class:`~desktop_app.training_job.TrainerJob`
+  in a :class:`~desktop_app.training_worker.TrainingRun`; ``pause``, ``resume``,
+  ``cancel`` control it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from core.errors import LayerLabError
+
+#: per-epoch and per-iteration curve names kept in ``LiveState.history``
+CURVES = ("train_loss", "val_loss", "train_acc", "val_acc", "iteration_loss")
+#: most points a watched weight keeps (oldest dropped first)
+MAX_WATCH_POINTS = 100_000
+
+
+@dataclass
+class Watch:
+    """One watched weight: ``layer``, parameter ``name``, element ``index``, and its series."""
+    layer: int
+    name: str
+    index: tuple[int, ...]
+    iterations: list[int] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"layer {self.layer} {self.name}[{', '.join(map(str, self.index))}]"
+
+    def read(self, net) -> float:
+        return float(net.layers[self.layer].params[self.name][self.index])
+
+    def append(self, iteration: int, value: float) -> None:
+        self.iterations.append(iteration)
+        self.values.append(value)
+        if len(self.values) > MAX_WATCH_POINTS:
+            del self.iterations[0], self.values[0]
+
+
+class WatchList(QObject):
+    """The watched weights. ``changed()`` after a watch is added or removed,
+    ``grown()`` after new points were recorded."""
+
+    changed = Signal()
+    grown = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.items: list[Watch] = []
+
+    def add(self, layer: int, name: str, index) -> Watch:
+        index = tuple(int(i) for i in index)
+        for w in self.items:
+            if (w.layer, w.name, w.index) == (layer, name, index):
+                return w
+        watch = Watch(layer, name, index)
+        self.items.append(watch)
+        self.changed.emit()
+        return watch
+
+    def remove(self, position: int) -> None:
+        del self.items[position]
+        self.changed.emit()
+
+    def clear(self) -> None:
+        self.items = []
+        self.changed.emit()
+
+    def keys(self) -> list[tuple[int, str, tuple[int, ...]]]:
+        return [(w.layer, w.name, w.index) for w in self.items]
+
+    def record(self, net, iteration: int) -> None:
+        """Append every watch's current value at ``iteration``."""
+        for w in self.items:
+            w.append(iteration, w.read(net))
+        if self.items:
+            self.grown.emit()
+
+    def drop_invalid(self, net) -> None:
+        """Forget watches that no longer point at a weight of ``net`` (after an edit)."""
+        keep = [w for w in self.items if _points_into(net, w)]
+        if len(keep) != len(self.items):
+            self.items = keep
+            self.changed.emit()
+
+    def to_list(self) -> list:
+        return [[w.layer, w.name, list(w.index), w.iterations, w.values] for w in self.items]
+
+    def from_list(self, data) -> None:
+        self.items = [Watch(int(layer), str(name), tuple(int(i) for i in index), list(its), list(vals))
+                      for layer, name, index, its, vals in data]
+        self.changed.emit()
+
+
+def _points_into(net, w: Watch) -> bool:
+    if net is None or w.layer >= len(net.layers) or w.name not in net.layers[w.layer].params:
+        return False
+    shape = net.layers[w.layer].params[w.name].shape
+    return len(shape) == len(w.index) and all(0 <= i < s for i, s in zip(w.index, shape))
+
+
+class LiveState(QObject):
+    """See the module docstring. Signals: ``curves_changed()``,
+    ``training_changed(bool)`` (a run started / ended), ``progress(object)``
+    (a :class:`~desktop_app.training_job.Progress` at ≤ 30 Hz),
+    ``finished(str)`` (why the last run ended)."""
+
+    curves_changed = Signal()
+    training_changed = Signal(bool)
+    progress = Signal(object)
+    finished = Signal(str)
+
+    def __init__(self, session):
+        super().__init__(session)
+        self.session = session
+        self.watches = WatchList(self)
+        self.history: dict[str, list[float]] = {k: [] for k in CURVES}
+        self.best_epoch: int | None = None
+        self.grads: list[dict] | None = None
+        self.deltas: list[dict] = []
+        self.iteration = 0
+        self._seen: list[dict] = []
+        self.run = None
+        self.last_progress = None
+        session.network_changed.connect(self._on_network_changed)
+        session.state_changed.connect(self._on_state_changed)
+        self._on_network_changed()
+
+    # --- tracking while stepping ------------------------------------------------------
+    def _on_network_changed(self) -> None:
+        net = self.session.network
+        self._seen = _references(net)
+        self.deltas = [{} for _ in self._seen]
+        self.grads = None
+        self.watches.drop_invalid(net)
+
+    def _on_state_changed(self) -> None:
+        if self.training:
+            return
+        net = self.session.network
+        now = _references(net)
+        if len(now) != len(self._seen) or any(a.keys() != b.keys() for a, b in zip(now, self._seen)):
+            self._on_network_changed()
+            return
+        updated = False
+        for i, (new, old) in enumerate(zip(now, self._seen)):
+            for k, array in new.items():
+                if array is not old[k] and array.shape == old[k].shape:
+                    self.deltas[i][k] = array - old[k]
+                    updated = True
+        self._seen = now
+        grads = _record_grads(self.session.last_record)
+        if grads is not None:
+            self.grads = grads
+        if updated:
+            self.iteration += 1
+            self.watches.record(net, self.iteration)
+
+    # --- what the views draw ------------------------------------------------------------
+    def array(self, key: tuple[int, str], mode: str) -> tuple[np.ndarray | None, str]:
+        """``(array, note)`` for parameter ``key`` in ``mode`` "value", "gradient" or "delta";
+        the note says where the numbers come from, or why there are none yet."""
+        i, name = key
+        net = self.session.network
+        if mode == "value":
+            return net.layers[i].params[name], ""
+        source = self.grads if mode == "gradient" else self.deltas
+        array = source[i].get(name) if source is not None and i < len(source) else None
+        if array is None:
+            what = "gradient" if mode == "gradient" else "update"
+            return None, (f"No {what} yet: step through a backward pass"
+                          f"{' and an update' if mode == 'delta' else ''}, or train.")
+        if mode == "delta" and name in net.layers[i].frozen:
+            return array, f"{name} is frozen: the optimizer does not change it."
+        return array, ""
+
+    # --- training -------------------------------------------------------------------------
+    @property
+    def training(self) -> bool:
+        return self.run is not None and self.run.running
+
+    def clear_history(self) -> None:
+        self.history = {k: [] for k in CURVES}
+        self.best_epoch = None
+        self.curves_changed.emit()
+
+    def start_training(self, settings) -> bool:
+        """Train the session's network with its optimizer and data in a worker
+        thread. Returns False (after telling the user why) if it cannot start."""
+        from .training_job import TrainerJob
+        from .training_worker import TrainingRun
+        s = self.session
+        if self.training:
+            s.error.emit("Training is already running.")
+            return False
+        if s.network is None or s.optimizer is None or s.x is None:
+            why = str(s.stack_error) if s.stack_error else "load a template or build a network and choose data"
+            s.error.emit(f"Cannot train yet: {why}.")
+            return False
+        try:
+            job = TrainerJob(s.network, s.optimizer, s.x, s.y, settings, self.watches.keys(),
+                             start_iteration=self.iteration, history=self.history)
+        except LayerLabError as e:
+            s.error.emit(str(e))
+            return False
+        self.run = TrainingRun(job, self)
+        self.run.snapshot.connect(self._apply_snapshot)
+        self.run.finished.connect(self._on_finished)
+        s.running = True
+        s.running_changed.emit(True)
+        self.training_changed.emit(True)
+        self.run.start()
+        s.message.emit(f"Training with {s.optimizer.name}, batch size {job.batch_size}…")
+        return True
+
+    def pause(self) -> None:
+        if self.training:
+            self.run.pause()
+
+    def resume(self) -> None:
+        if self.training:
+            self.run.resume()
+
+    def cancel(self) -> None:
+        if self.training:
+            self.run.cancel()
+
+    def _apply_snapshot(self, snap) -> None:
+        """Take over a worker snapshot (GUI thread, ≤ 30 Hz) and tell the views."""
+        self.grads, self.deltas = snap.grads, snap.deltas
+        self.iteration = snap.iteration
+        self.history = snap.history
+        self.best_epoch = snap.best_epoch
+        for w, series in zip(self.watches.items, snap.watches):
+            w.iterations, w.values = series
+        self._seen = _references(self.session.network)
+        self.last_progress = snap.progress
+        self.progress.emit(snap.progress)
+        self.curves_changed.emit()
+        if snap.watches:
+            self.watches.grown.emit()
+        self.session.state_changed.emit()
+
+    def _on_finished(self, reason: str) -> None:
+        s = self.session
+        s.running = False
+        s.running_changed.emit(False)
+        self.training_changed.emit(False)
+        self.finished.emit(reason)
+        s.stopped.emit(reason)
+        s.message.emit(reason)
+        s.state_changed.emit()
+
+
+def _references(net) -> list[dict]:
+    """The parameter arrays of ``net`` (references, not copies)."""
+    return [] if net is None else [dict(layer.params) for layer in net.layers]
+
+
+def _record_grads(record):
+    """Per-layer gradients held by a debugger record, if it has them."""
+    grads = getattr(record, "grads", None)
+    if isinstance(grads, (list, tuple)) and all(isinstance(g, dict) for g in grads):
+        return list(grads)
+    return None
+
+
+def live_state(session) -> LiveState:
+    """The session's :class:`LiveState`, created on first use."""
+    found = session.findChild(LiveState)
+    return found if found is not None else LiveState(session)
