@@ -83,6 +83,15 @@ class MainWindow(QMainWindow):
     # --- panels -------------------------------------------------------------------
     def _add_panels(self) -> None:
         """Every panel of the window; others' panels are added here too."""
+        from .panels.diagram import NetworkDiagram
+        from .panels.layer_list import LayerListPanel
+        from .panels.palette import LayerPalette
+        from .panels.properties import PropertiesPanel
+        s = self.session
+        self.set_central_panel("diagram", NetworkDiagram(s))
+        self.add_panel("palette", "Layer palette", LayerPalette(s), Qt.LeftDockWidgetArea)
+        self.add_panel("layers", "Network layers", LayerListPanel(s), Qt.LeftDockWidgetArea)
+        self.add_panel("properties", "Layer properties", PropertiesPanel(s), Qt.LeftDockWidgetArea)
 
     def set_central_panel(self, key: str, widget: QWidget) -> None:
         """Put ``widget`` in the middle of the window, under the notice bar."""

@@ -27,7 +27,7 @@ from PySide6.QtCore import QObject, Signal
 
 from core.errors import ConfigError, LayerLabError
 from core.layers.base import Layer
-from core.network import Network
+from core.network import Network, infer_shapes
 
 from .undo import UndoHistory
 
@@ -41,6 +41,27 @@ class Selection:
     layer: int
     param: str | None
     index: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where the debugger stands: its phase, the layer and unit it last
+    computed (None when not at one) and the direction of travel."""
+    phase: str
+    layer: int | None
+    unit: int | None
+    direction: str   # "forward" or "backward"
+
+
+@dataclass(frozen=True)
+class LayerValues:
+    """What the current pass has computed for one layer, for the shown sample
+    (arrays over the layer's units; None where not computed yet)."""
+    x: np.ndarray | None
+    net: np.ndarray | None
+    out: np.ndarray | None
+    dout: np.ndarray | None    # ∂E/∂out
+    delta: np.ndarray | None   # ∂E/∂net
 
 
 @dataclass
@@ -76,6 +97,8 @@ class SessionController(QObject):
         self.last_record = None
         self.template: str | None = None
         self.hint = ""
+        #: output shape of each layer of the stack (only up to the offending one while invalid)
+        self.shapes: list[tuple[int, ...]] = []
         self.stack_error: LayerLabError | None = None
         self.stack_error_index: int | None = None
         self.selection: Selection | None = None
@@ -109,6 +132,7 @@ class SessionController(QObject):
         if dataset_name is not None:
             self.dataset_name = dataset_name
         self.network = net
+        self.shapes = list(net.shapes)
         self.stack_error, self.stack_error_index = None, None
         self.selection = None
         self._rebuild_debugger()
@@ -173,8 +197,10 @@ class SessionController(QObject):
             self.stack_error = e
             index = getattr(e, "layer_index", None)
             self.stack_error_index = index if index is not None else (len(self.layers) - 1 if self.layers else None)
+            self.shapes = self._prefix_shapes(self.stack_error_index or 0)
         else:
             self.network = net
+            self.shapes = list(net.shapes)
             self.stack_error, self.stack_error_index = None, None
             if not self.layers:
                 self.stack_error = ConfigError("The network has no layers yet: add one from the palette.")
@@ -183,6 +209,13 @@ class SessionController(QObject):
             self.selection = None
         self.network_changed.emit()
         self.state_changed.emit()
+
+    def _prefix_shapes(self, stop: int) -> list[tuple[int, ...]]:
+        """Output shapes of the layers before ``stop`` (which do fit)."""
+        try:
+            return infer_shapes(self.layers[:stop], self.input_shape)
+        except LayerLabError:
+            return []
 
     def _rebuild_debugger(self) -> None:
         """A fresh debugger over the current network, optimizer and data, or
@@ -200,6 +233,27 @@ class SessionController(QObject):
     def can_run(self) -> bool:
         """True when the stack is valid, the data fits and nothing is running."""
         return self.debugger is not None and not self.running
+
+    # --- reading the current state (for panels) ------------------------------------
+    def position(self) -> Position | None:
+        return None
+
+    def input_values(self) -> np.ndarray | None:
+        return None
+
+    def layer_values(self, index: int) -> LayerValues | None:
+        return None
+
+    def layer_grads(self, index: int) -> dict | None:
+        return None
+
+    def set_param_value(self, layer: int, param: str, index: tuple, value: float) -> None:
+        """A what-if edit of one weight or bias (undoable)."""
+        layers = copy.deepcopy(self.layers)
+        array = layers[layer].params[param].copy()
+        array[index] = value
+        layers[layer].params[param] = array
+        self.edit_stack(f"Set {param}{list(index)} of layer {layer} to {value:g}", layers=layers)
 
     # --- selection --------------------------------------------------------------
     def select(self, selection: Selection | None) -> None:
