@@ -2,9 +2,12 @@
 
 * :mod:`.toy`     — circle, xor, two_gaussians, spiral, noisy_line; ``TOY_DATASETS``
 * :mod:`.digits`  — ``digits(n, seed)``: MNIST-like 28×28 digits drawn on the fly
+* :mod:`.idx`     — ``load_idx``, ``save_idx``, ``load_mnist_folder`` (MNIST, Fashion-MNIST)
 """
 from .digits import digits
+from .idx import MnistData, load_idx, load_mnist_folder, save_idx
 from .toy import TOY_DATASETS, ToyDataset, ToyParam, circle, noisy_line, spiral, two_gaussians, xor
 
 __all__ = ["digits", "TOY_DATASETS", "ToyDataset", "ToyParam",
-           "circle", "xor", "two_gaussians", "spiral", "noisy_line"]
+           "circle", "xor", "two_gaussians", "spiral", "noisy_line",
+           "load_idx", "save_idx", "load_mnist_folder", "MnistData"]
