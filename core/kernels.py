@@ -16,6 +16,7 @@ one, and ``vertical_edge`` where a dark column lies left of a bright one.
 
     kernel_preset("sobel_x")        # a fresh (3, 3) float array
     KERNEL_PRESETS["laplacian"].description
+    net, x = lecture_edge_example()  # the lecture's 8 × 8 input and edge detector
 """
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ConfigError
+from .layers.conv import Conv2D
+from .layers.pooling import MaxPool2D
+from .network import Network
 
 
 @dataclass(frozen=True)
@@ -81,3 +85,31 @@ def flip_kernel(kernel: np.ndarray) -> np.ndarray:
     A true *convolution* is a correlation with the flipped kernel:
     ``(image ∗ k)(i, j) = Σ_u Σ_v k[kh−1−u, kw−1−v] · image[i + u, j + v]``."""
     return np.asarray(kernel)[..., ::-1, ::-1].copy()
+
+
+#: the lecture's 8 × 8 input of "Ex) Convolution filter detecting edges" (its "Convolution layer 1")
+LECTURE_EDGE_INPUT = np.array([
+    [0, 1, 2, 3, 2, 1, 0, 0],
+    [0, 0, -1, -2, -2, -1, 0, 0],
+    [0, 0, 1, 2, 2, 1, 0, 0],
+    [0, -1, -2, -2, -1, 0, 0, 0],
+    [0, 0, 0, 0, 0, 0, 0, 0],
+    [0, 1, 2, 2, 1, 0, 0, 0],
+    [0, -1, -2, -3, -2, -1, 0, 0],
+    [0, 0, 0, 0, 0, 0, 0, 0]], dtype=np.float64)
+LECTURE_EDGE_INPUT.setflags(write=False)
+
+
+def lecture_edge_example(preset: str = "horizontal_edge") -> tuple[Network, np.ndarray]:
+    """The lecture's edge-detection example as a network and its input.
+
+    ``Conv2D(1, 3, padding=((0, 2), (0, 2)))`` holding preset ``preset`` (bias 0):
+    the kernel is anchored at its top-left cell and zeros lie beyond the
+    bottom and right edges, so the 8 × 8 input gives the lecture's 8 × 8 table
+    ("Convolution layer 2"); then ``MaxPool2D(2, 2)`` as in its max-pooling
+    example (8 × 8 → 4 × 4). Returns ``(network, x)`` with x of shape (1, 1, 8, 8)."""
+    conv = Conv2D(1, 3, padding=((0, 2), (0, 2)))
+    net = Network([conv, MaxPool2D(2, 2)], input_shape=(1, 8, 8), loss="mse")
+    conv.params["W"] = kernel_preset(preset)[None, None]
+    conv.params["b"] = [0.0]
+    return net, LECTURE_EDGE_INPUT[None, None].copy()

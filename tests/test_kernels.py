@@ -56,3 +56,13 @@ def test_flip_kernel_turns_by_180_degrees_over_the_last_two_axes():
     flipped = flip_kernel(k)
     np.testing.assert_array_equal(flipped[1], np.rot90(k[1], 2))
     np.testing.assert_array_equal(flip_kernel(flipped), k)
+
+
+def test_lecture_edge_example_network_gives_the_lecture_tables():
+    from core.kernels import lecture_edge_example
+    from lecture_edge_example import MAX_POOLED
+    net, x = lecture_edge_example()
+    np.testing.assert_array_equal(x[0, 0], INPUT)
+    out, caches = net.forward_layers(x, training=False)
+    np.testing.assert_array_equal(caches[0]["out"][0, 0], HORIZONTAL_EDGE_OUTPUT)
+    np.testing.assert_array_equal(out[0, 0], MAX_POOLED)
