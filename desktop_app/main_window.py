@@ -84,14 +84,27 @@ class MainWindow(QMainWindow):
     def _add_panels(self) -> None:
         """Every panel of the window; others' panels are added here too."""
         from .panels.diagram import NetworkDiagram
+        from .panels.formulas import FormulasPanel
         from .panels.layer_list import LayerListPanel
         from .panels.palette import LayerPalette
         from .panels.properties import PropertiesPanel
+        from .panels.debugger_actions import DebuggerActions, OptimizerBox
         s = self.session
+        self.debugger_actions = DebuggerActions(s, self)
+        toolbar = self.addToolBar("Debugger")
+        toolbar.setObjectName("debugger_toolbar")
+        for key, action in self.debugger_actions.actions.items():
+            self.debug_menu.addAction(action)
+            toolbar.addAction(action)
+            if key in ("step_back", "reset"):
+                self.debug_menu.addSeparator()
+                toolbar.addSeparator()
+        toolbar.addWidget(OptimizerBox(s))
         self.set_central_panel("diagram", NetworkDiagram(s))
         self.add_panel("palette", "Layer palette", LayerPalette(s), Qt.LeftDockWidgetArea)
         self.add_panel("layers", "Network layers", LayerListPanel(s), Qt.LeftDockWidgetArea)
         self.add_panel("properties", "Layer properties", PropertiesPanel(s), Qt.LeftDockWidgetArea)
+        self.add_panel("formulas", "Formulas and activations", FormulasPanel(s))
 
     def set_central_panel(self, key: str, widget: QWidget) -> None:
         """Put ``widget`` in the middle of the window, under the notice bar."""

@@ -55,13 +55,15 @@ class Position:
 
 @dataclass(frozen=True)
 class LayerValues:
-    """What the current pass has computed for one layer, for the shown sample
-    (arrays over the layer's units; None where not computed yet)."""
+    """What the current pass has computed for one layer: batch arrays shaped
+    like the layer's input (``x``) or output (the others), None where not
+    computed yet."""
     x: np.ndarray | None
     net: np.ndarray | None
     out: np.ndarray | None
-    dout: np.ndarray | None    # ∂E/∂out
-    delta: np.ndarray | None   # ∂E/∂net
+    dout: np.ndarray | None        # ∂E/∂out
+    dout_dnet: np.ndarray | None   # ∂out/∂net
+    delta: np.ndarray | None       # ∂E/∂net
 
 
 @dataclass
@@ -236,9 +238,6 @@ class SessionController(QObject):
 
     # --- reading the current state (for panels) ------------------------------------
     def position(self) -> Position | None:
-        return None
-
-    def input_values(self) -> np.ndarray | None:
         return None
 
     def layer_values(self, index: int) -> LayerValues | None:

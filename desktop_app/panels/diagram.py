@@ -308,7 +308,8 @@ class NetworkDiagram(QGraphicsView):
 
     def _refresh_neurons(self, pos, colour, sel) -> None:
         s = self.session
-        x_values = s.input_values()
+        v0 = s.layer_values(0)
+        x_values = None if v0 is None else np.asarray(v0.x)[0]
         for (li, j), neuron in self.neurons.items():
             if li < 0:
                 text = "" if x_values is None else fmt(x_values[j])
@@ -319,7 +320,7 @@ class NetworkDiagram(QGraphicsView):
                 for key, label in (("net", "net"), ("out", "out"), ("delta", "δ")):
                     arr = getattr(v, key) if v is not None else None
                     if arr is not None:
-                        parts.append(f"{label} {fmt(arr[j])}")
+                        parts.append(f"{label} {fmt(np.asarray(arr)[0, j])}")
                 text = "\n".join(parts)
                 tip = f"{self.names.unit(li, j)}: " + (", ".join(parts) if parts else "not computed yet")
             neuron.set_values(text if li >= 0 else text)

@@ -19,6 +19,7 @@ from core.activations import ACTIVATIONS
 from core.errors import LayerLabError
 
 from ..session import SessionController
+from .formulas import activation_tooltip
 
 #: settings chosen from a fixed list, by config key
 CHOICES = {
@@ -121,6 +122,9 @@ class PropertiesPanel(QWidget):
             combo = QComboBox()
             combo.setEditable(key == "padding")
             combo.addItems(CHOICES[key])
+            if key in ("activation", "name"):
+                for k, name in enumerate(CHOICES[key]):
+                    combo.setItemData(k, activation_tooltip(name), Qt.ToolTipRole)
             combo.setCurrentText(str(value))
             if key == "padding":
                 combo.lineEdit().editingFinished.connect(lambda: self._padding_edited(combo.currentText()))

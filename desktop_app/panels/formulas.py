@@ -1,0 +1,166 @@
+"""Formulas and the activation explorer.
+
+Plots an activation g(net) and its derivative g′(net) (the lecture's sigmoid,
+tanh and ReLU slides) and marks the selected layer's current ``net`` values on
+both curves, so saturated units (g′ ≈ 0 on a sigmoid's flat ends) and dead
+ReLUs (net ≤ 0) are visible. Below it, the formulas of the current loss and
+optimizer.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+
+from core.activations import ACTIVATIONS, get_activation
+
+from ..session import SessionController
+
+CURVE_RANGE = 6.0
+#: |g′(net)| below this counts as saturated (no gradient flows back)
+SATURATED = 0.01
+REFRESH_MS = 33
+#: activations worth plotting on their own (softmax depends on the whole row)
+PLOTTABLE = [name for name in ACTIVATIONS if name != "softmax"]
+
+
+def activation_tooltip(name: str) -> str:
+    """Formula and derivative of an activation, for any tooltip that names one."""
+    fn = get_activation(name)
+    text = f"{fn.formula}\n{fn.derivative_formula}"
+    return f"{text}\n{fn.note}" if fn.note else text
+
+
+def saturation_summary(name: str, net: np.ndarray) -> str:
+    """A sentence on how many of ``net``'s units pass (almost) no gradient back."""
+    fn = get_activation(name)
+    net = np.asarray(net, dtype=float).ravel()
+    if net.size == 0:
+        return ""
+    if name == "relu":
+        dead = int(np.sum(net <= 0))
+        return f"{dead} of {net.size} units have net ≤ 0: dead for this sample (g′ = 0)." if dead \
+            else f"All {net.size} units are active (net > 0, g′ = 1)."
+    slope = np.abs(fn.derivative(net, fn.forward(net)))
+    flat = int(np.sum(slope < SATURATED))
+    return (f"{flat} of {net.size} units are saturated (|g′| < {SATURATED}): almost no gradient flows back."
+            if flat else f"None of the {net.size} units is saturated (smallest |g′| = {slope.min():.3g}).")
+
+
+class FormulasPanel(QWidget):
+    def __init__(self, session: SessionController, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.choice = QComboBox()
+        self.choice.setObjectName("activation_choice")
+        for name in PLOTTABLE:
+            self.choice.addItem(name)
+            self.choice.setItemData(self.choice.count() - 1, activation_tooltip(name), Qt.ToolTipRole)
+        self.choice.setCurrentText("sigmoid")
+        self.choice.currentTextChanged.connect(self._draw_curves)
+        self.formula = QLabel()
+        self.formula.setObjectName("activation_formula")
+        self.formula.setWordWrap(True)
+        self.formula.setTextInteractionFlags(Qt.TextSelectableByMouse)
+
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setMinimumHeight(200)
+        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        self.plot.setLabel("bottom", "net")
+        self.plot.addLegend(offset=(8, 8))
+        self.g_curve = self.plot.plot(pen=pg.mkPen("#1f5fbf", width=2), name="g(net)")
+        self.d_curve = self.plot.plot(pen=pg.mkPen("#e07b00", width=2, style=Qt.DashLine), name="g′(net)")
+        self.g_points = pg.ScatterPlotItem(size=10, brush=pg.mkBrush("#1f5fbf"), pen=pg.mkPen("k"))
+        self.d_points = pg.ScatterPlotItem(size=10, brush=pg.mkBrush("#e07b00"), pen=pg.mkPen("k"))
+        self.plot.addItem(self.g_points)
+        self.plot.addItem(self.d_points)
+        self.marks_label = QLabel()
+        self.marks_label.setObjectName("activation_marks")
+        self.marks_label.setWordWrap(True)
+
+        self.loss_formula = QLabel()
+        self.loss_formula.setObjectName("loss_formula")
+        self.optimizer_formula = QLabel()
+        self.optimizer_formula.setObjectName("optimizer_formula")
+        for label in (self.loss_formula, self.optimizer_formula):
+            label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+            label.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Activation", self.choice)
+        box = QVBoxLayout(self)
+        box.addLayout(form)
+        box.addWidget(self.formula)
+        box.addWidget(self.plot, 1)
+        box.addWidget(self.marks_label)
+        more = QFormLayout()
+        more.addRow("Loss", self.loss_formula)
+        more.addRow("Optimizer", self.optimizer_formula)
+        box.addLayout(more)
+
+        self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS, timeout=self.refresh)
+        session.network_changed.connect(self._follow_layer)
+        session.selection_changed.connect(self._follow_layer)
+        session.state_changed.connect(self._schedule)
+        self._draw_curves(self.choice.currentText())
+        self._follow_layer()
+
+    def _schedule(self) -> None:
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def _layer_index(self) -> int | None:
+        sel, layers = self.session.selection, self.session.layers
+        if sel is not None and sel.layer < len(layers):
+            return sel.layer
+        return 0 if layers else None
+
+    def _follow_layer(self) -> None:
+        """Show the activation of the selected layer (if it has a plottable one)."""
+        i = self._layer_index()
+        act = getattr(self.session.layers[i], "activation", None) if i is not None else None
+        if act is not None and act.name in PLOTTABLE and act.name != self.choice.currentText():
+            self.choice.setCurrentText(act.name)
+        self.refresh()
+
+    def _draw_curves(self, name: str) -> None:
+        fn = get_activation(name)
+        net = np.linspace(-CURVE_RANGE, CURVE_RANGE, 601)
+        out = fn.forward(net)
+        self.g_curve.setData(net, out)
+        self.d_curve.setData(net, fn.derivative(net, out))
+        self.formula.setText(activation_tooltip(name).replace("\n", "<br>"))
+        self.refresh()
+
+    def refresh(self) -> None:
+        s = self.session
+        self.loss_formula.setText(s.network.loss.formula if s.network is not None else "")
+        self.optimizer_formula.setText(s.optimizer.formula.replace("\n", "<br>") if s.optimizer is not None else "")
+        name = self.choice.currentText()
+        i = self._layer_index()
+        layer_act = getattr(s.layers[i], "activation", None) if i is not None else None
+        values = s.layer_values(i) if i is not None else None
+        if values is None or values.net is None or layer_act is None or layer_act.name != name:
+            self.g_points.setData([], [])
+            self.d_points.setData([], [])
+            self.marks_label.setText("Step forward through a layer with this activation to see its "
+                                     "units' net values marked on the curves.")
+            return
+        fn = get_activation(name)
+        net = np.asarray(values.net, dtype=float).ravel()
+        shown = np.clip(net, -CURVE_RANGE, CURVE_RANGE)
+        out = fn.forward(net)
+        self.g_points.setData(shown, out)
+        self.d_points.setData(shown, fn.derivative(net, out))
+        self.marks_label.setText(f"Layer {i}: {saturation_summary(name, net)}")
+
+
+if __name__ == "__main__":
+    from PySide6.QtWidgets import QApplication
+    app = QApplication([])
+    s = SessionController()
+    s.load_template("worked_example")
+    w = FormulasPanel(s)
+    w.resize(420, 520)
+    w.show()
+    app.exec()
