@@ -1,0 +1,319 @@
+"""Training at full speed: epochs of shuffled mini-batches, a validation split,
+early stopping, and a history of the losses and accuracies.
+
+    trainer = Trainer(net, Adam(lr=0.01), x, y, batch_size=32, val_split=0.2, patience=5)
+    history = trainer.fit(100)
+    history.val_loss[-1], trainer.best_epoch, trainer.stopped_early
+
+The lecture's mini-batch gradient descent, one *iteration* per batch:
+
+    1. pick a batch of B samples (the order is reshuffled every epoch, seeded)
+    2. compute the gradient  ∂J/∂θ = (1/B) Σₖ ∂Jₖ/∂θ     (the losses average over the batch)
+    3. update the weights    θ ← θ − η ∂J/∂θ              (or the optimizer's own rule)
+
+``batch_size=1`` is stochastic gradient descent, ``batch_size=N`` full-batch
+gradient descent; the last batch of an epoch is smaller when B does not divide N.
+
+The GUI's worker thread drives a trainer in small chunks (``run_iterations(n)``)
+or through ``fit(epochs, callback, should_stop)``, which asks ``should_stop()``
+after every iteration, so a stop request is served within one iteration.
+
+A loss that becomes NaN or infinite (a learning rate far too large) does not
+raise: training stops, ``trainer.diverged`` is True and ``trainer.message`` says
+what happened and what to change.
+"""
+from __future__ import annotations
+
+import math
+from array import array
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import ConfigError, InputError
+from .metrics import correct_count, task_kind
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """What one epoch ended with. Accuracies are None for regression, validation
+    values None without a validation split."""
+    epoch: int                   # 1 for the first epoch
+    iteration: int               # iterations done when the epoch ended
+    train_loss: float            # mean of the epoch's batch losses, weighted by batch size
+    train_acc: float | None      # fraction of training samples classified right during the epoch
+    val_loss: float | None
+    val_acc: float | None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The snapshot a ``fit`` callback receives after every iteration."""
+    iteration: int               # iterations done so far (this one included)
+    epoch: int                   # epochs completed so far
+    batch: int                   # batches done in the current epoch (0 right after an epoch ends)
+    batches_per_epoch: int
+    loss: float                  # this iteration's batch loss
+    epoch_record: EpochRecord | None   # set when this iteration ended an epoch
+
+
+@dataclass
+class History:
+    """Per-epoch records and the loss of every iteration."""
+    epochs: list[EpochRecord] = field(default_factory=list)
+    #: the batch loss of every iteration (a compact array of doubles; np.asarray reads it without copying)
+    iteration_loss: array = field(default_factory=lambda: array("d"))
+
+    @property
+    def train_loss(self) -> list[float]:
+        return [r.train_loss for r in self.epochs]
+
+    @property
+    def val_loss(self) -> list[float]:
+        return [r.val_loss for r in self.epochs if r.val_loss is not None]
+
+    @property
+    def train_acc(self) -> list[float]:
+        return [r.train_acc for r in self.epochs if r.train_acc is not None]
+
+    @property
+    def val_acc(self) -> list[float]:
+        return [r.val_acc for r in self.epochs if r.val_acc is not None]
+
+    def as_dict(self) -> dict:
+        """Plain lists, JSON-able (the curves a project file stores)."""
+        return {"train_loss": self.train_loss, "val_loss": self.val_loss,
+                "train_acc": self.train_acc, "val_acc": self.val_acc,
+                "iteration_loss": list(self.iteration_loss)}
+
+
+class Trainer:
+    """Trains ``net`` with ``optimizer`` on ``(x, y)``.
+
+    ``val_split``: the fraction of samples held out for validation, picked at
+    random with ``seed`` (the same seed always holds out the same samples).
+    ``patience``: stop when the monitored loss has not improved for that many
+    epochs: the validation loss, or without a validation split the training loss
+    the weights give at the end of each epoch; with ``restore_best`` the weights
+    of the best epoch are put back. ``shuffle=False``
+    keeps the training samples in order (to compare with a hand calculation).
+    """
+
+    def __init__(self, net, optimizer, x, y, batch_size=32, val_split=0.0, seed=0,
+                 patience=None, restore_best=True, shuffle=True):
+        x = net.check_input(x)
+        y = np.asarray(y)
+        if y.ndim == 0 or len(y) != len(x):
+            raise InputError(f"There are {len(x)} input samples but {len(y) if y.ndim else 'no'} "
+                             f"targets; give one target per sample.")
+        if not np.issubdtype(y.dtype, np.number) or not np.all(np.isfinite(y)):
+            raise InputError("The targets must be finite numbers; clean or drop samples with NaN targets.")
+        net.evaluate(x[:1], y[:1])   # raises ShapeError/InputError now if targets do not fit the outputs
+        batch_size = _whole(batch_size, "batch_size", 1)
+        val_split = _fraction(val_split)
+        if patience is not None:
+            patience = _whole(patience, "patience", 1)
+
+        self.net, self.optimizer = net, optimizer
+        self.kind = task_kind(net, y)
+        self.rng = np.random.default_rng(seed)
+        n = len(x)
+        n_val = max(1, round(n * val_split)) if val_split > 0 else 0
+        if n - n_val < 1:
+            raise ConfigError(f"val_split {val_split:g} leaves no training sample out of {n}; "
+                              f"lower it or add data.")
+        if n_val:
+            order = self.rng.permutation(n)
+            val, train = order[:n_val], np.sort(order[n_val:])
+            self.x_train, self.y_train = x[train], y[train]
+            self.x_val, self.y_val = x[val], y[val]
+        else:
+            self.x_train, self.y_train = x, y
+            self.x_val = self.y_val = None
+        self.batch_size = min(batch_size, len(self.x_train))
+        self.batches_per_epoch = math.ceil(len(self.x_train) / self.batch_size)
+        self.shuffle = shuffle
+        self.patience, self.restore_best = patience, restore_best
+
+        self.history = History()
+        self.iteration = 0            # iterations (weight updates) done
+        self.epoch = 0                # epochs completed
+        self.batch = 0                # batches done in the current epoch
+        self.best_epoch: int | None = None
+        self.best_loss = math.inf
+        self._best_weights = None
+        self._epochs_without_improvement = 0
+        self._order = None
+        self._loss_sum = 0.0          # Σ batch loss · batch size over the current epoch
+        self._correct = 0
+        self.stop_reason: str | None = None   # None, "early_stopping" or "diverged"
+        self.message = ""
+
+    # --- status -------------------------------------------------------------------
+    @property
+    def stopped_early(self) -> bool:
+        return self.stop_reason == "early_stopping"
+
+    @property
+    def diverged(self) -> bool:
+        return self.stop_reason == "diverged"
+
+    @property
+    def finished(self) -> bool:
+        """True once early stopping or divergence ended training: further runs do nothing."""
+        return self.stop_reason is not None
+
+    # --- driving ----------------------------------------------------------------------
+    def run_iterations(self, n: int, callback=None) -> int:
+        """Run up to ``n`` iterations (crossing epoch ends as needed); return how many ran."""
+        n = _whole(n, "The number of iterations", 0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            for done in range(n):
+                if self.finished:
+                    return done
+                self._iterate(callback)
+        return n
+
+    def run_epoch(self, callback=None) -> EpochRecord | None:
+        """Run the rest of the current epoch; return its record (None if training had finished)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            while not self.finished:
+                progress = self._iterate(callback)
+                if progress.epoch_record is not None:
+                    return progress.epoch_record
+        return None
+
+    def fit(self, epochs: int, callback=None, should_stop=None) -> History:
+        """Run ``epochs`` more epochs (finishing a started epoch counts as one).
+
+        ``callback(progress)`` is called after every iteration with a
+        :class:`Progress`; ``should_stop()`` is asked after every iteration and
+        ends the run (not the training: call ``fit`` again to go on) when True."""
+        epochs = _whole(epochs, "epochs", 0)
+        target = self.epoch + epochs
+        with np.errstate(over="ignore", invalid="ignore"):
+            while self.epoch < target and not self.finished:
+                self._iterate(callback)
+                if should_stop is not None and should_stop():
+                    break
+        return self.history
+
+    # --- one iteration ------------------------------------------------------------------
+    def _iterate(self, callback) -> Progress:
+        if self.batch == 0:
+            n = len(self.x_train)
+            self._order = self.rng.permutation(n) if self.shuffle else np.arange(n)
+            self._loss_sum, self._correct = 0.0, 0
+        rows = self._order[self.batch * self.batch_size:(self.batch + 1) * self.batch_size]
+        xb, yb = self.x_train[rows], self.y_train[rows]
+
+        loss, out = self.train_step(xb, yb)
+        self.iteration += 1
+        self.batch += 1
+        self.history.iteration_loss.append(loss)
+        record = None
+        if not math.isfinite(loss):
+            self._diverge(loss)
+        else:
+            self._loss_sum += loss * len(rows)
+            self._correct += correct_count(out, yb, self.kind)
+            if self.batch == self.batches_per_epoch:
+                record = self._end_epoch()
+        progress = Progress(self.iteration, self.epoch, self.batch, self.batches_per_epoch, loss, record)
+        if callback is not None:
+            callback(progress)
+        return progress
+
+    def train_step(self, xb, yb):
+        """Forward, loss, backward, update on one batch; returns ``(loss, out)``.
+
+        The same computation as ``net.forward_backward`` followed by
+        ``optimizer.step``; the weights are not updated when the loss is not finite."""
+        net = self.net
+        out, caches = net.forward_layers(xb, training=True)
+        z = net.loss_input(out, caches)
+        loss = net.loss.value(z, yb)
+        if math.isfinite(loss):
+            d = net.loss.grad(z, yb)
+            grads = [None] * len(net.layers)
+            for i in range(len(net.layers) - 1, -1, -1):
+                d, grads[i] = net.backward_layer(i, d, caches[i])
+            self.optimizer.step(net, grads)
+        return loss, out
+
+    def _end_epoch(self) -> EpochRecord:
+        n = len(self.x_train)
+        self.epoch += 1
+        self.batch = 0
+        val_loss = val_acc = None
+        if self.x_val is not None:
+            val_loss, val_acc = self.evaluate(self.x_val, self.y_val)
+        record = EpochRecord(self.epoch, self.iteration, self._loss_sum / n,
+                             None if self.kind == "regression" else self._correct / n,
+                             val_loss, val_acc)
+        self.history.epochs.append(record)
+        monitored = val_loss if val_loss is not None else self._loss_after_epoch(record)
+        if not math.isfinite(monitored):
+            self._diverge(monitored)
+        elif monitored < self.best_loss:
+            self.best_loss, self.best_epoch = monitored, self.epoch
+            self._epochs_without_improvement = 0
+            if self.patience is not None and self.restore_best:
+                self._best_weights = self.net.get_weights()
+        else:
+            self._epochs_without_improvement += 1
+            if self.patience is not None and self._epochs_without_improvement >= self.patience:
+                self._stop_early(monitored)
+        return record
+
+    def _loss_after_epoch(self, record: EpochRecord) -> float:
+        """The training loss early stopping watches when there is no validation set.
+
+        ``record.train_loss`` averages batches seen while the weights moved; the
+        weights restored at the end must be judged by the loss they give, so with
+        ``patience`` set the training set is evaluated once more."""
+        if self.patience is None:
+            return record.train_loss
+        return self.evaluate(self.x_train, self.y_train)[0]
+
+    def _stop_early(self, monitored: float) -> None:
+        which = "validation" if self.x_val is not None else "training"
+        self.stop_reason = "early_stopping"
+        self.message = (f"Stopped early after epoch {self.epoch}: the {which} loss has not improved "
+                        f"for {self.patience} epochs (best {self.best_loss:.6g} at epoch {self.best_epoch}).")
+        if self.restore_best and self._best_weights is not None:
+            self.net.set_weights(self._best_weights)
+            self.message += f" The weights of epoch {self.best_epoch} are restored."
+
+    def _diverge(self, loss: float) -> None:
+        what = "NaN" if math.isnan(loss) else "infinite"
+        lr = self.optimizer.hyper.get("lr")
+        self.stop_reason = "diverged"
+        self.message = (f"The loss became {what} at iteration {self.iteration} (epoch {self.epoch + 1}): "
+                        f"training diverged. The learning rate {lr:g} is too large for this network; "
+                        f"lower it (try {lr / 10:g}), re-initialise the weights and train again.")
+
+    # --- evaluating ---------------------------------------------------------------------
+    def evaluate(self, x, y) -> tuple[float, float | None]:
+        """``(loss, accuracy)`` on ``(x, y)`` in inference mode (no dropout, no update);
+        the accuracy is None for regression."""
+        net = self.net
+        x, y = net.check_input(x), np.asarray(y)
+        out, caches = net.forward_layers(x, training=False)
+        loss = net.loss.value(net.loss_input(out, caches), y)
+        acc = None if self.kind == "regression" else correct_count(out, y, self.kind) / len(x)
+        return loss, acc
+
+
+def _whole(value, what: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ConfigError(f"{what} must be a whole number ≥ {minimum}, got {value!r}.")
+    return int(value)
+
+
+def _fraction(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not 0.0 <= float(value) < 1.0:
+        raise ConfigError(f"val_split is the fraction of samples held out for validation, "
+                          f"from 0 up to (not including) 1; got {value!r}.")
+    return float(value)

@@ -1,0 +1,237 @@
+"""The training loop: batches, seeded shuffling, validation split, early stopping,
+divergence reporting, accuracy, and that it actually learns."""
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from core import SGD, Adam, ConfigError, Dense, InputError, Network, ShapeError
+from core.datasets import circle, noisy_line, xor
+from core.metrics import accuracy, task_kind
+from core.training import Trainer
+
+
+def line_net(seed=0):
+    return Network([Dense(1)], input_shape=(1,), loss="mse", seed=seed)
+
+
+def mlp(hidden=8, seed=0):
+    return Network([Dense(hidden, activation="tanh"), Dense(hidden, activation="tanh"),
+                    Dense(2, activation="softmax")], input_shape=(2,), loss="cross_entropy", seed=seed)
+
+
+class RecordingTrainer(Trainer):
+    """Remembers the inputs of every batch."""
+
+    def train_step(self, xb, yb):
+        self.batches = getattr(self, "batches", []) + [xb[:, 0].copy()]
+        return super().train_step(xb, yb)
+
+
+def numbered(n):
+    """Inputs 0..n-1 (so a batch tells which samples it holds) and targets 2x."""
+    x = np.arange(n, dtype=float)[:, None]
+    return x, 2 * x
+
+
+def test_each_epoch_visits_every_sample_once_in_seeded_order():
+    x, y = numbered(10)
+    t = RecordingTrainer(line_net(), SGD(lr=0.001), x, y, batch_size=4, seed=3)
+    t.fit(2)
+    assert [len(b) for b in t.batches] == [4, 4, 2, 4, 4, 2] and t.batches_per_epoch == 3
+    first, second = np.concatenate(t.batches[:3]), np.concatenate(t.batches[3:])
+    assert sorted(first) == sorted(second) == list(range(10))
+    assert not np.array_equal(first, second)                  # reshuffled every epoch
+
+    again = RecordingTrainer(line_net(), SGD(lr=0.001), x, y, batch_size=4, seed=3)
+    again.fit(2)
+    assert all(np.array_equal(a, b) for a, b in zip(t.batches, again.batches))
+    other = RecordingTrainer(line_net(), SGD(lr=0.001), x, y, batch_size=4, seed=4)
+    other.fit(1)
+    assert not np.array_equal(np.concatenate(other.batches), first)
+
+    in_order = RecordingTrainer(line_net(), SGD(lr=0.001), x, y, batch_size=4, shuffle=False)
+    in_order.fit(1)
+    assert list(np.concatenate(in_order.batches)) == list(range(10))
+
+
+def test_batch_size_one_is_sgd_and_too_large_is_full_batch():
+    x, y = numbered(6)
+    assert Trainer(line_net(), SGD(), x, y, batch_size=1).batches_per_epoch == 6
+    full = Trainer(line_net(), SGD(), x, y, batch_size=100)
+    assert full.batch_size == 6 and full.batches_per_epoch == 1
+
+
+def test_validation_split_is_seeded_disjoint_and_sized():
+    x, y = numbered(50)
+    t = Trainer(line_net(), SGD(), x, y, val_split=0.2, seed=1)
+    assert len(t.x_val) == 10 and len(t.x_train) == 40
+    assert sorted(np.concatenate([t.x_val[:, 0], t.x_train[:, 0]])) == list(range(50))
+    np.testing.assert_array_equal(t.y_val, 2 * t.x_val)          # targets travel with their inputs
+    same = Trainer(line_net(), SGD(), x, y, val_split=0.2, seed=1)
+    np.testing.assert_array_equal(same.x_val, t.x_val)
+    other = Trainer(line_net(), SGD(), x, y, val_split=0.2, seed=2)
+    assert not np.array_equal(other.x_val, t.x_val)
+    assert len(Trainer(line_net(), SGD(), x, y, val_split=0.001).x_val) == 1   # at least one
+    assert Trainer(line_net(), SGD(), x, y).x_val is None
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"batch_size": 0}, ConfigError, "batch_size"),
+    ({"batch_size": 2.5}, ConfigError, "batch_size"),
+    ({"val_split": 1.0}, ConfigError, "val_split"),
+    ({"val_split": -0.1}, ConfigError, "val_split"),
+    ({"patience": 0}, ConfigError, "patience"),
+])
+def test_bad_settings_raise(kwargs, error, message):
+    x, y = numbered(5)
+    with pytest.raises(error, match=message):
+        Trainer(line_net(), SGD(), x, y, **kwargs)
+
+
+def test_bad_data_raises_before_training():
+    x, y = numbered(5)
+    with pytest.raises(InputError, match="one target per sample"):
+        Trainer(line_net(), SGD(), x, y[:3])
+    with pytest.raises(ShapeError):
+        Trainer(line_net(), SGD(), x, np.zeros((5, 2)))
+    with pytest.raises(InputError, match="NaN"):
+        Trainer(line_net(), SGD(), x, np.full((5, 1), np.nan))
+    with pytest.raises(ConfigError, match="no training sample"):
+        Trainer(line_net(), SGD(), x[:1], y[:1], val_split=0.5)
+
+
+def test_train_step_is_forward_backward_then_step():
+    x, y = xor(20, seed=1)
+    a, b = mlp(seed=5), mlp(seed=5)
+    Trainer(a, Adam(lr=0.01), x, y, batch_size=20, shuffle=False).run_iterations(3)
+    opt = Adam(lr=0.01)
+    for _ in range(3):
+        _, grads = b.forward_backward(x, y)
+        opt.step(b, grads)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        for k in wa:
+            np.testing.assert_array_equal(wa[k], wb[k])
+
+
+def run_with_snapshots(t, epochs, snapshots):
+    """``t.fit(epochs)``, keeping the weights at the end of every epoch."""
+    def keep(progress):
+        if progress.epoch_record is not None:
+            snapshots[progress.epoch] = t.net.get_weights()
+    t.fit(epochs, callback=keep)
+
+
+def assert_same_weights(a, b):
+    for wa, wb in zip(a, b, strict=True):
+        for k in wa:
+            np.testing.assert_array_equal(wa[k], wb[k])
+
+
+def test_early_stopping_on_validation_loss_restores_the_best_weights():
+    x, y = noisy_line(40, noise=0.1, seed=0)
+    opt = SGD(lr=0.1)
+    t = Trainer(line_net(), opt, x, y, batch_size=8, val_split=0.25, patience=3)
+    snapshots = {}
+    run_with_snapshots(t, 5, snapshots)
+    assert t.best_epoch == 5 and not t.stopped_early               # still improving
+    opt.lr = 4.0                                                   # now every step overshoots
+    run_with_snapshots(t, 50, snapshots)
+    val = t.history.val_loss
+    assert t.stopped_early and t.best_epoch == 1 + int(np.argmin(val)) >= 5
+    assert t.epoch == t.best_epoch + 3 and val[-1] > val[t.best_epoch - 1]
+    assert "validation loss has not improved for 3 epochs" in t.message
+    assert f"weights of epoch {t.best_epoch} are restored" in t.message
+    assert_same_weights(t.net.get_weights(), snapshots[t.best_epoch])
+    assert t.evaluate(t.x_val, t.y_val)[0] == pytest.approx(t.best_loss)
+    assert t.run_iterations(10) == 0 and len(t.fit(5).epochs) == t.epoch
+
+
+def test_early_stopping_on_training_loss_judges_the_weights_it_restores():
+    x, y = noisy_line(40, noise=0.1, seed=0)
+    opt = SGD(lr=0.3)
+    t = Trainer(line_net(), opt, x, y, batch_size=40, patience=2)
+    snapshots = {}
+    run_with_snapshots(t, 4, snapshots)
+    opt.lr = 4.0
+    run_with_snapshots(t, 50, snapshots)
+    assert t.stopped_early and "training loss" in t.message
+    assert_same_weights(t.net.get_weights(), snapshots[t.best_epoch])
+    assert t.evaluate(x, y)[0] == pytest.approx(t.best_loss)
+    no_restore = Trainer(line_net(), SGD(lr=4.0), x, y, batch_size=40, patience=2, restore_best=False)
+    no_restore.fit(50)
+    assert no_restore.stopped_early and "restored" not in no_restore.message
+
+
+def test_too_large_learning_rate_is_reported_not_crashed():
+    x, y = noisy_line(100, seed=0)
+    net = Network([Dense(8, activation="relu"), Dense(1)], input_shape=(1,), loss="mse", seed=0)
+    t = Trainer(net, SGD(lr=50), x, y, batch_size=10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                            # no overflow warnings leak out
+        t.fit(100)
+    assert t.diverged and t.finished and not t.stopped_early
+    assert "learning rate 50 is too large" in t.message and f"iteration {t.iteration}" in t.message
+    assert not np.isfinite(t.history.iteration_loss[-1])
+    assert t.run_iterations(5) == 0 and t.run_epoch() is None
+
+
+def test_should_stop_ends_the_run_and_training_goes_on_later():
+    x, y = xor(40, seed=0)
+    t = Trainer(mlp(), Adam(lr=0.01), x, y, batch_size=8)
+    calls = []
+    t.fit(10, should_stop=lambda: calls.append(1) or len(calls) >= 3)
+    assert t.iteration == 3 and t.epoch == 0 and t.batch == 3 and not t.finished
+    seen = []
+    t.fit(1, callback=seen.append)                                 # finishes the started epoch
+    assert t.epoch == 1 and [p.batch for p in seen] == [4, 0]
+    assert seen[-1].epoch_record is t.history.epochs[0] and seen[0].epoch_record is None
+
+
+def test_run_iterations_crosses_epochs():
+    x, y = xor(40, seed=0)
+    t = Trainer(mlp(), Adam(lr=0.01), x, y, batch_size=16, val_split=0.25)
+    assert t.batches_per_epoch == 2
+    assert t.run_iterations(5) == 5
+    assert (t.iteration, t.epoch, t.batch) == (5, 2, 1)
+    assert len(t.history.iteration_loss) == 5 and len(t.history.val_loss) == 2
+    record = t.run_epoch()
+    assert record.epoch == 3 and record.iteration == 6 and t.batch == 0
+    json.dumps(t.history.as_dict())
+
+
+@pytest.mark.parametrize("data", [xor, circle])
+def test_mlp_learns_xor_and_circle(data):
+    x, y = data(200, noise=0.1, seed=0)
+    t = Trainer(mlp(), Adam(lr=0.02), x, y, batch_size=16, val_split=0.2, seed=0)
+    history = t.fit(40)
+    print(data.__name__, history.epochs[-1])
+    assert history.train_acc[-1] >= 0.95 and history.val_acc[-1] >= 0.9
+    assert history.train_loss[-1] < history.train_loss[0] / 5
+
+
+def test_task_kind_and_accuracy():
+    x, y = xor(10, seed=0)
+    net = mlp()
+    assert task_kind(net, y) == "multiclass"
+    assert task_kind(net, np.eye(2)[y]) == "multiclass"
+    binary = Network([Dense(1, activation="sigmoid")], input_shape=(2,), loss="mse")
+    assert task_kind(binary, y[:, None]) == "binary"
+    assert task_kind(Network([Dense(2, activation="sigmoid")], input_shape=(2,), loss="half_sse"),
+                     [[0.01, 0.99]]) == "regression"
+    assert task_kind(line_net(), np.zeros((3, 1))) == "regression"    # one linear output: no classes
+
+    assert accuracy(np.array([[0.2], [0.7], [0.5]]), np.array([[0], [0], [1]]), "binary") == pytest.approx(2 / 3)
+    out = np.array([[0.9, 0.1], [0.3, 0.7], [0.6, 0.4], [0.2, 0.8]])
+    assert accuracy(out, np.array([0, 1, 1, 1]), "multiclass") == 0.75
+    assert accuracy(out, np.eye(2)[[0, 1, 1, 1]], "multiclass") == 0.75
+    assert accuracy(out, out, "regression") is None
+
+
+def test_regression_has_no_accuracy_but_has_loss_curves():
+    x, y = noisy_line(30, seed=1)
+    t = Trainer(line_net(), SGD(lr=0.1), x, y, batch_size=10, val_split=0.2)
+    history = t.fit(3)
+    assert history.train_acc == [] and history.val_acc == []
+    assert len(history.train_loss) == len(history.val_loss) == 3
