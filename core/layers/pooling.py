@@ -80,9 +80,9 @@ class MaxPool2D(_WindowPool):
         out = cells[0][1].copy()
         for _, view in cells[1:]:
             np.maximum(out, view, out=out)
-        argmax = np.zeros(out.shape, dtype=np.intp)
-        for k, view in reversed(cells[1:]):
-            argmax[view == out] = k        # reversed, so the first winner is written last
+        argmax = np.empty(out.shape, dtype=np.intp)
+        for k, view in reversed(cells):
+            argmax[view == out] = k        # reversed, so on a tie the first winner is written last
         return out, {"x": x, "out": out, "argmax": argmax}
 
     def backward(self, dout, cache):
