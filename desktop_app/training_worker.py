@@ -13,8 +13,7 @@ A job is any object with
 
 * ``advance(n) -> str | None`` — do ``n`` iterations; return why it must stop
   (finished, early stopping, NaN, a breakpoint) or None to go on,
-* ``snapshot() -> object``     — an immutable copy of the state to show,
-* ``samples_per_iteration``    — for the samples-per-second figure.
+* ``snapshot() -> object``     — an immutable copy of the state to show.
 
 :class:`desktop_app.training_job.TrainerJob` (one network) and
 :class:`desktop_app.training_job.CompareJob` (several side by side) are the two
@@ -54,7 +53,6 @@ class TrainingWorker(QObject):
         self._go.set()
         self._cancel = threading.Event()
         self.chunk = 1
-        self.samples_per_second = 0.0
 
     # --- control (any thread) ---------------------------------------------------
     def pause(self) -> None:
@@ -112,9 +110,6 @@ class TrainingWorker(QObject):
         """Grow or shrink the chunk so one takes about CHUNK_SECONDS."""
         if elapsed > 0:
             per_iteration = elapsed / self.chunk
-            rate = self.job.samples_per_iteration / per_iteration
-            self.samples_per_second = rate if not self.samples_per_second else \
-                0.8 * self.samples_per_second + 0.2 * rate
             self.chunk = max(1, min(10_000, int(CHUNK_SECONDS / per_iteration)))
         else:
             self.chunk = min(10_000, self.chunk * 2)

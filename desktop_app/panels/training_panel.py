@@ -1,0 +1,286 @@
+"""Training panel: the optimizer and every hyperparameter, Train / Pause /
+Cancel, a progress bar, and live curves of the loss and accuracy.
+
+* Optimizer and its hyperparameters (learning rate, momentum, betas, ε, ρ, …)
+  can be edited while training runs: the next update uses the new value.
+  So can the dropout rates of the network's Dropout layers.
+* Batch size: 1 is stochastic gradient descent, N (all training samples)
+  full-batch gradient descent, anything between mini-batch.
+* Validation split, early-stopping patience and restore-best apply when
+  training starts.
+* Curves: training and validation loss (top) and accuracy (bottom) per epoch;
+  a dashed line marks the best epoch when early stopping is on. They update
+  at most 30 times a second, by ``setData`` on the existing curves.
+
+Training runs in a worker thread (see :mod:`desktop_app.training_worker`); the
+progress line shows epoch, iteration, samples per second and the time left.
+"""
+from __future__ import annotations
+
+import math
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox,
+                               QSplitter, QVBoxLayout, QWidget)
+
+from core.optimizers import OPTIMIZERS
+
+from ..live_state import live_state
+from ..training_job import TrainingSettings
+from .hyper_form import HyperForm
+
+TRAIN_PEN = pg.mkPen((31, 119, 180), width=2)
+VAL_PEN = pg.mkPen((255, 127, 14), width=2)
+
+
+class TrainingPanel(QWidget):
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.live = live_state(session)
+        self.settings = TrainingSettings()
+
+        # --- optimizer --------------------------------------------------------------
+        self.optimizer_choice = QComboBox()
+        self.optimizer_choice.addItems(list(OPTIMIZERS))
+        self.optimizer_choice.setToolTip("How each weight moves once its gradient is known")
+        self.formula = QLabel()
+        self.formula.setStyleSheet("font-family: monospace;")
+        self.hyper = HyperForm(session)
+        opt_box = QGroupBox("Optimizer")
+        opt_layout = QVBoxLayout(opt_box)
+        opt_layout.addWidget(self.optimizer_choice)
+        opt_layout.addWidget(self.formula)
+        opt_layout.addWidget(self.hyper)
+
+        # --- training settings --------------------------------------------------------
+        self.batch = QSpinBox(minimum=1, maximum=1_000_000, value=self.settings.batch_size)
+        self.batch.setToolTip("Samples per update: 1 = stochastic gradient descent, "
+                              "all samples = full-batch gradient descent")
+        self.sgd_button = QPushButton("1 (SGD)")
+        self.full_button = QPushButton("all (full batch)")
+        batch_row = QHBoxLayout()
+        batch_row.addWidget(self.batch, 1)
+        batch_row.addWidget(self.sgd_button)
+        batch_row.addWidget(self.full_button)
+        self.epochs = QSpinBox(minimum=1, maximum=1_000_000, value=self.settings.epochs)
+        self.val_split = QDoubleSpinBox(minimum=0.0, maximum=0.9, singleStep=0.05, decimals=2)
+        self.val_split.setToolTip("Fraction of the samples held out to measure the validation loss "
+                                  "(the same samples for the same seed)")
+        self.patience = QSpinBox(minimum=0, maximum=10_000, value=0)
+        self.patience.setSpecialValueText("off")
+        self.patience.setToolTip("Early stopping: stop when the validation loss (or the training loss "
+                                 "without a validation split) has not improved for this many epochs")
+        self.restore_best = QCheckBox("restore the best weights when stopping early")
+        self.restore_best.setChecked(True)
+        self.seed = QSpinBox(minimum=0, maximum=2 ** 31 - 1, value=0)
+        self.seed.setToolTip("Seeds the shuffling of the batches and the validation split")
+        self.dropout_form = QFormLayout()
+        self.dropout_fields: list[tuple[object, QDoubleSpinBox]] = []
+        settings_box = QGroupBox("Training")
+        form = QFormLayout(settings_box)
+        form.addRow("batch size", batch_row)
+        form.addRow("epochs", self.epochs)
+        form.addRow("validation split", self.val_split)
+        form.addRow("early-stopping patience", self.patience)
+        form.addRow("", self.restore_best)
+        form.addRow("seed", self.seed)
+        form.addRow(self.dropout_form)
+
+        # --- run controls ----------------------------------------------------------------
+        self.train_button = QPushButton("Train")
+        self.train_button.setToolTip("Train at full speed in the background (breakpoints still stop it)")
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setCheckable(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.clear_button = QPushButton("Clear curves")
+        controls = QHBoxLayout()
+        for b in (self.train_button, self.pause_button, self.cancel_button, self.clear_button):
+            controls.addWidget(b)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setTextVisible(False)
+        self.progress_text = QLabel("Not trained yet.")
+        self.progress_text.setObjectName("progress_text")
+        self.progress_text.setWordWrap(True)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(opt_box)
+        left_layout.addWidget(settings_box)
+        left_layout.addLayout(controls)
+        left_layout.addWidget(self.progress_bar)
+        left_layout.addWidget(self.progress_text)
+        left_layout.addStretch(1)
+
+        # --- curves ----------------------------------------------------------------------
+        self.curves_view = pg.GraphicsLayoutWidget()
+        self.loss_plot = self.curves_view.addPlot(row=0, col=0, title="loss")
+        self.acc_plot = self.curves_view.addPlot(row=1, col=0, title="accuracy")
+        self.acc_plot.setXLink(self.loss_plot)
+        for p in (self.loss_plot, self.acc_plot):
+            p.showGrid(x=True, y=True, alpha=0.2)
+            p.setLabel("bottom", "epoch")
+            p.addLegend(offset=(-10, 10))
+            p.setMenuEnabled(False)
+        self.acc_plot.setYRange(0, 1)
+        self.curves = {
+            "train_loss": self.loss_plot.plot([], [], pen=TRAIN_PEN, name="training"),
+            "val_loss": self.loss_plot.plot([], [], pen=VAL_PEN, name="validation"),
+            "train_acc": self.acc_plot.plot([], [], pen=TRAIN_PEN, name="training"),
+            "val_acc": self.acc_plot.plot([], [], pen=VAL_PEN, name="validation"),
+        }
+        self.best_lines = [pg.InfiniteLine(angle=90, pen=pg.mkPen((90, 170, 90), style=Qt.DashLine),
+                                           label="best epoch", labelOpts={"position": 0.08})
+                           for _ in (self.loss_plot, self.acc_plot)]
+        for plot, line in zip((self.loss_plot, self.acc_plot), self.best_lines):
+            plot.addItem(line)
+            line.hide()
+
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(self.curves_view)
+        split.setSizes([330, 500])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(split)
+
+        # --- wiring ----------------------------------------------------------------------
+        self.optimizer_choice.currentTextChanged.connect(self._choose_optimizer)
+        self.sgd_button.clicked.connect(lambda: self.batch.setValue(1))
+        self.full_button.clicked.connect(self._full_batch)
+        self.batch.valueChanged.connect(self._batch_changed)
+        self.train_button.clicked.connect(self.start)
+        self.pause_button.toggled.connect(self._pause_toggled)
+        self.cancel_button.clicked.connect(self.live.cancel)
+        self.clear_button.clicked.connect(self.live.clear_history)
+        self.live.curves_changed.connect(self.refresh_curves)
+        self.live.progress.connect(self.show_progress)
+        self.live.training_changed.connect(self._training_changed)
+        self.live.finished.connect(self._finished)
+        session.network_changed.connect(self._on_network_changed)
+        session.state_changed.connect(self._on_state_changed)
+        self._on_network_changed()
+        self._training_changed(False)
+        self._batch_changed(self.batch.value())
+
+    # --- model → view ---------------------------------------------------------------------
+    def _on_network_changed(self) -> None:
+        self._show_optimizer()
+        self._build_dropout_fields()
+        self.refresh_curves()
+
+    def _on_state_changed(self) -> None:
+        if self.hyper.optimizer is not self.session.optimizer:
+            self._show_optimizer()
+
+    def _show_optimizer(self) -> None:
+        opt = self.session.optimizer
+        if opt is not None:
+            self.optimizer_choice.blockSignals(True)
+            self.optimizer_choice.setCurrentText(type(opt).__name__)
+            self.optimizer_choice.blockSignals(False)
+            self.formula.setText(opt.formula)
+        self.hyper.rebuild()
+
+    def _build_dropout_fields(self) -> None:
+        while self.dropout_form.rowCount():
+            self.dropout_form.removeRow(0)
+        self.dropout_fields = []
+        net = self.session.network
+        for i, layer in enumerate(net.layers if net is not None else ()):
+            if type(layer).__name__ == "Dropout":
+                spin = QDoubleSpinBox(minimum=0.0, maximum=0.95, singleStep=0.05, decimals=2, value=layer.rate)
+                spin.setToolTip("Probability of dropping each unit during training (0 keeps all)")
+                spin.valueChanged.connect(lambda v, lay=layer: setattr(lay, "rate", float(v)))
+                self.dropout_form.addRow(f"dropout rate (layer {i})", spin)
+                self.dropout_fields.append((layer, spin))
+
+    def refresh_curves(self) -> None:
+        h = self.live.history
+        for name, curve in self.curves.items():
+            values = [v if v is not None and math.isfinite(v) else math.nan for v in h.get(name, [])]
+            curve.setData(list(range(1, len(values) + 1)), values, connect="finite")
+        best = self.live.best_epoch
+        for line in self.best_lines:
+            line.setVisible(best is not None and self.settings.patience is not None)
+            if best is not None:
+                line.setValue(best)
+
+    def show_progress(self, progress) -> None:
+        self.progress_bar.setValue(int(1000 * progress.fraction))
+        self.progress_text.setText(progress.text())
+
+    def _training_changed(self, running: bool) -> None:
+        self.train_button.setEnabled(not running)
+        self.pause_button.setEnabled(running)
+        self.cancel_button.setEnabled(running)
+        self.optimizer_choice.setEnabled(not running)
+        for w in (self.val_split, self.seed, self.epochs, self.patience, self.restore_best, self.batch,
+                  self.sgd_button, self.full_button):
+            w.setEnabled(not running)
+        if not running:
+            self.pause_button.blockSignals(True)
+            self.pause_button.setChecked(False)
+            self.pause_button.setText("Pause")
+            self.pause_button.blockSignals(False)
+
+    def _finished(self, reason: str) -> None:
+        self.progress_text.setText(reason)
+        self.refresh_curves()
+
+    # --- view → model -----------------------------------------------------------------------
+    def _choose_optimizer(self, name: str) -> None:
+        if self.session.running:
+            return
+        old = self.session.optimizer
+        lr = old.hyper.get("lr") if old is not None else None
+        opt = OPTIMIZERS[name]()
+        if lr is not None and name != "Adadelta":
+            opt.hyper["lr"] = lr
+        self.session.set_optimizer(opt)
+        self._show_optimizer()
+        self.session.message.emit(f"Optimizer: {opt!r}")
+
+    def _full_batch(self) -> None:
+        n = 0 if self.session.x is None else len(self.session.x)
+        train = n - (round(n * self.val_split.value()) if self.val_split.value() > 0 else 0)
+        if train > 0:
+            self.batch.setValue(train)
+
+    def _batch_changed(self, value: int) -> None:
+        n = 0 if self.session.x is None else len(self.session.x)
+        kind = "SGD" if value == 1 else "full batch" if n and value >= n else "mini-batch"
+        self.batch.setSuffix(f"   ({kind})")
+
+    def current_settings(self) -> TrainingSettings:
+        return TrainingSettings(epochs=self.epochs.value(), batch_size=self.batch.value(),
+                                val_split=round(self.val_split.value(), 4),
+                                patience=self.patience.value() or None,
+                                restore_best=self.restore_best.isChecked(), seed=self.seed.value())
+
+    def start(self) -> None:
+        self.settings = self.current_settings()
+        self.live.start_training(self.settings)
+
+    def _pause_toggled(self, paused: bool) -> None:
+        if paused:
+            self.live.pause()
+            self.pause_button.setText("Resume")
+            self.session.stopped.emit("Paused.")
+        else:
+            self.live.resume()
+            self.pause_button.setText("Pause")
+
+    def closeEvent(self, event) -> None:
+        self.session.network_changed.disconnect(self._on_network_changed)
+        self.session.state_changed.disconnect(self._on_state_changed)
+        super().closeEvent(event)
+
+
+if __name__ == "__main__":
+    from .preview import preview
+    preview(TrainingPanel)

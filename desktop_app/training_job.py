@@ -1,0 +1,273 @@
+"""The work a :class:`~desktop_app.training_worker.TrainingWorker` runs: a
+:class:`TrainerJob` trains the session's network, a :class:`CompareJob`
+trains several copies side by side. No Qt here: a job is plain Python driven
+from the worker thread, and its snapshots are immutable copies the GUI thread
+may read at any time.
+
+Both wrap :class:`core.training.Trainer` (epochs, mini-batches, validation
+split, early stopping) and stop by returning a reason from ``advance``:
+the epochs are done, early stopping, or the loss became NaN/infinite.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.errors import LayerLabError
+from core.training import Trainer
+
+
+@dataclass
+class TrainingSettings:
+    """What the training panel edits besides the optimizer's own hyperparameters.
+
+    ``batch_size`` 1 is SGD, N (the number of training samples) full-batch
+    gradient descent. ``patience`` None turns early stopping off."""
+    epochs: int = 100
+    batch_size: int = 32
+    val_split: float = 0.0
+    patience: int | None = None
+    restore_best: bool = True
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a run is, for the progress bar."""
+    epoch: int                 # epochs completed
+    epochs: int                # epochs asked for
+    iteration: int             # iterations (updates) done in total
+    batch: int                 # batches done in the current epoch
+    batches_per_epoch: int
+    samples_per_second: float
+    seconds_left: float | None
+    loss: float                # the last batch loss
+
+    @property
+    def fraction(self) -> float:
+        done = self.epoch * self.batches_per_epoch + self.batch
+        return min(1.0, done / max(1, self.epochs * self.batches_per_epoch))
+
+    def text(self) -> str:
+        left = "" if self.seconds_left is None else f" · about {_duration(self.seconds_left)} left"
+        return (f"epoch {min(self.epoch + 1, self.epochs)}/{self.epochs} · iteration {self.iteration:,} · "
+                f"{self.samples_per_second:,.0f} samples/s{left} · loss {self.loss:.4g}")
+
+
+@dataclass(frozen=True)
+class TrainingSnapshot:
+    """A copy of what the views draw, taken by the worker at most 30 times a second."""
+    iteration: int
+    #: per layer, the gradient ∂E/∂θ of the last iteration (None before the first)
+    grads: list | None
+    #: per layer, θ_new − θ_old of the last iteration
+    deltas: list
+    #: curves: train_loss, val_loss, train_acc, val_acc (per epoch), iteration_loss
+    history: dict
+    best_epoch: int | None
+    #: per watch, ``(iterations, values)``
+    watches: list
+    progress: Progress
+
+
+class _Rate:
+    """Samples per second, smoothed, and the time left."""
+
+    def __init__(self):
+        self.t0, self.samples0, self.value = time.perf_counter(), 0, 0.0
+
+    def update(self, samples: int) -> float:
+        now = time.perf_counter()
+        if now - self.t0 >= 0.2:
+            rate = (samples - self.samples0) / (now - self.t0)
+            self.value = rate if not self.value else 0.7 * self.value + 0.3 * rate
+            self.t0, self.samples0 = now, samples
+        return self.value
+
+
+class TrainerJob:
+    """Trains ``net`` with ``optimizer`` on ``(x, y)`` for ``settings.epochs`` epochs.
+
+    ``watch_keys`` lists ``(layer, name, index)`` of watched weights: each gets a
+    value per iteration. ``history`` (curves of earlier runs) is continued, and
+    ``start_iteration`` numbers iterations after those already done.
+    Raises a LayerLabError if the data does not fit the network."""
+
+    def __init__(self, net, optimizer, x, y, settings: TrainingSettings, watch_keys=(),
+                 start_iteration: int = 0, history: dict | None = None):
+        self.net, self.settings = net, settings
+        self.trainer = Trainer(net, optimizer, x, y, batch_size=settings.batch_size,
+                               val_split=settings.val_split, seed=settings.seed,
+                               patience=settings.patience, restore_best=settings.restore_best)
+        self.batch_size = self.trainer.batch_size
+        self.start_iteration = start_iteration
+        self.base = {k: list(v) for k, v in (history or {}).items()}
+        self.base_epochs = len(self.base.get("train_loss", []))
+        self.watch_keys = list(watch_keys)
+        self.watch_series = [([], []) for _ in self.watch_keys]
+        self.grads = None
+        self._before = self._after = _references(net)
+        self._rate = _Rate()
+        self._samples = 0
+        self.trainer.optimizer = _GradientTap(optimizer, self)
+
+    # --- the worker calls these --------------------------------------------------------
+    def advance(self, n: int) -> str | None:
+        t = self.trainer
+        left = (self.settings.epochs - t.epoch) * t.batches_per_epoch - t.batch
+        if left <= 0:
+            return self._done_message()
+        t.run_iterations(min(n, left), callback=self._after_iteration)
+        if t.finished:
+            return t.message
+        if t.epoch >= self.settings.epochs:
+            return self._done_message()
+        return None
+
+    def _after_iteration(self, progress) -> None:
+        self._before, self._after = self._after, _references(self.net)
+        self._samples += self.trainer.batch_size
+        iteration = self.start_iteration + progress.iteration
+        for (layer, name, index), (its, values) in zip(self.watch_keys, self.watch_series):
+            its.append(iteration)
+            values.append(float(self.net.layers[layer].params[name][index]))
+
+    def snapshot(self) -> TrainingSnapshot:
+        t = self.trainer
+        deltas = [{k: a[k] - b[k] for k in a if a[k] is not b[k]} for a, b in zip(self._after, self._before)]
+        rate = self._rate.update(self._samples)
+        left_iterations = max(0, (self.settings.epochs - t.epoch) * t.batches_per_epoch - t.batch)
+        seconds_left = left_iterations * t.batch_size / rate if rate > 0 else None
+        loss = t.history.iteration_loss[-1] if len(t.history.iteration_loss) else math.nan
+        progress = Progress(t.epoch, self.settings.epochs, self.start_iteration + t.iteration, t.batch,
+                            t.batches_per_epoch, rate, seconds_left, loss)
+        history = {k: self.base.get(k, []) + v for k, v in t.history.as_dict().items()}
+        best = None if t.best_epoch is None else t.best_epoch + self.base_epochs
+        return TrainingSnapshot(self.start_iteration + t.iteration, self.grads, deltas, history, best,
+                                [(list(i), list(v)) for i, v in self.watch_series], progress)
+
+    def _done_message(self) -> str:
+        h = self.trainer.history
+        last = h.epochs[-1] if h.epochs else None
+        text = f"Finished {self.settings.epochs} epochs"
+        if last is not None:
+            text += f": training loss {last.train_loss:.4g}"
+            if last.val_loss is not None:
+                text += f", validation loss {last.val_loss:.4g}"
+            if last.train_acc is not None:
+                text += f", training accuracy {last.train_acc:.1%}"
+        return text + "."
+
+
+class _GradientTap:
+    """Stands in for the optimizer inside the trainer: passes every call on, and
+    keeps a reference to the gradients of each update for the views."""
+
+    def __init__(self, optimizer, job: TrainerJob):
+        self._optimizer, self._job = optimizer, job
+
+    def step(self, net, grads) -> None:
+        self._job.grads = grads
+        self._optimizer.step(net, grads)
+
+    def __getattr__(self, name):
+        return getattr(self._optimizer, name)
+
+
+def _references(net) -> list[dict]:
+    return [dict(layer.params) for layer in net.layers]
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+# --- compare mode -----------------------------------------------------------------------------
+@dataclass
+class CompareRun:
+    """One of the side-by-side runs: its label, network copy, optimizer and trainer."""
+    label: str
+    net: object
+    optimizer: object
+    trainer: Trainer
+    status: str = ""
+
+
+@dataclass(frozen=True)
+class CompareSnapshot:
+    labels: list
+    #: per run, the per-iteration loss (a numpy copy) and the per-epoch curves
+    iteration_loss: list
+    histories: list
+    statuses: list
+    progress: Progress
+
+
+class CompareJob:
+    """Trains each ``(label, optimizer)`` on its own copy of ``net`` — all from
+    the same initial weights — on the same data and the same batches, one chunk
+    of iterations for each in turn."""
+
+    def __init__(self, net, variants, x, y, settings: TrainingSettings):
+        if not variants:
+            raise LayerLabError("Add at least one learning rate or optimizer to compare.")
+        self.settings = settings
+        self.runs: list[CompareRun] = []
+        for label, optimizer in variants:
+            copy = net.copy()
+            trainer = Trainer(copy, optimizer, x, y, batch_size=settings.batch_size,
+                              val_split=settings.val_split, seed=settings.seed)
+            self.runs.append(CompareRun(label, copy, optimizer, trainer))
+        self._rate = _Rate()
+        self._samples = 0
+
+    def advance(self, n: int) -> str | None:
+        active = 0
+        for run in self.runs:
+            t = run.trainer
+            left = (self.settings.epochs - t.epoch) * t.batches_per_epoch - t.batch
+            if t.finished or left <= 0:
+                continue
+            done = t.run_iterations(min(n, left))
+            self._samples += done * t.batch_size
+            if t.diverged:
+                run.status = "diverged (loss NaN or ∞)"
+            elif t.epoch >= self.settings.epochs:
+                run.status = "done"
+            else:
+                active += 1
+        if active == 0:
+            return self._summary()
+        return None
+
+    def _summary(self) -> str:
+        parts = []
+        for run in self.runs:
+            h = run.trainer.history
+            final = f"loss {h.epochs[-1].train_loss:.4g}" if h.epochs and not run.trainer.diverged else run.status
+            parts.append(f"{run.label}: {final}")
+        return "Compare finished — " + "; ".join(parts) + "."
+
+    def snapshot(self) -> CompareSnapshot:
+        slowest = min(self.runs, key=lambda r: r.trainer.iteration).trainer
+        rate = self._rate.update(self._samples)
+        total = self.settings.epochs * sum(r.trainer.batches_per_epoch for r in self.runs)
+        done = sum(r.trainer.iteration for r in self.runs)
+        seconds = (total - done) * slowest.batch_size / rate if rate > 0 else None
+        progress = Progress(slowest.epoch, self.settings.epochs, slowest.iteration, slowest.batch,
+                            slowest.batches_per_epoch, rate, seconds,
+                            slowest.history.iteration_loss[-1] if len(slowest.history.iteration_loss) else math.nan)
+        return CompareSnapshot([r.label for r in self.runs],
+                               [np.array(r.trainer.history.iteration_loss) for r in self.runs],
+                               [r.trainer.history.as_dict() for r in self.runs],
+                               [r.status for r in self.runs], progress)
