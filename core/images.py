@@ -185,9 +185,10 @@ def _check_range(value_range, what: str) -> tuple[float, float]:
     return lo, hi
 
 
-def _target(input_shape) -> tuple[int, int, int]:
-    """(C, H, W) wanted by a network input shape (C, H, W), or by a flat (D,)
-    input holding a square image: D = k² (gray k×k) or D = 3·k² (RGB k×k)."""
+def input_image_shape(input_shape) -> tuple[int, int, int]:
+    """The image ``(C, H, W)`` a network input shape takes: ``(C, H, W)`` itself
+    with C = 1 or 3, or a flat ``(D,)`` holding a square image, D = k² (gray
+    k×k) or D = 3·k² (RGB k×k). Raises ShapeError for any other shape."""
     shape = tuple(int(d) for d in np.atleast_1d(input_shape))
     if len(shape) == 3 and shape[0] in (1, 3) and min(shape) >= 1:
         return shape
@@ -228,7 +229,7 @@ def fit_to_input(array, input_shape, mode: str = "pad", value_range=(0.0, 1.0)) 
     if mode not in FIT_MODES:
         raise ConfigError(f"Unknown fit mode {mode!r}; choose one of {', '.join(FIT_MODES)}.")
     lo, hi = _check_range(value_range, "value_range")
-    channels, height, width = _target(input_shape)
+    channels, height, width = input_image_shape(input_shape)
     a = to_gray(array)[:, :, None] if channels == 1 else to_rgb(array)
     h, w = a.shape[:2]
     if mode == "stretch":
