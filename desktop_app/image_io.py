@@ -156,3 +156,28 @@ def image_from_mime(mime: QMimeData) -> LoadedImage | None:
     if image.width() * image.height() > MAX_PIXELS:
         image = image.scaled(_fit_within(image.size(), MAX_PIXELS))
     return LoadedImage(qimage_to_array(image), "clipboard", (image.width(), image.height()))
+
+
+#: file-dialog filter for exporting a kernel or a map
+EXPORT_FILE_FILTER = "PNG image (*.png);;CSV table (*.csv);;NumPy array (*.npy)"
+
+
+def export_array(array, path: str) -> str:
+    """Save a kernel or map (H, W) by the file's extension: ``.png`` (gray,
+    minimum black, maximum white, each cell at least 8 pixels wide), ``.csv``
+    (the numbers, one row per line) or ``.npy`` (the exact array). Returns the path
+    written (``.png`` is added when the name has no known extension)."""
+    a = np.asarray(array, dtype=np.float64)
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in (".png", ".csv", ".npy"):
+        path, ext = path + ".png", ".png"
+    try:
+        if ext == ".png":
+            save_array_png(a, path, scale=max(1, 8 if max(a.shape) < 64 else 1))
+        elif ext == ".csv":
+            np.savetxt(path, np.atleast_2d(a), delimiter=",", fmt="%.10g")
+        else:
+            np.save(path, a)
+    except OSError as e:
+        raise DataError(f"Could not write {path}: {e.strerror or e}.") from None
+    return path
