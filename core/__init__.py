@@ -1,5 +1,6 @@
 """LayerLab's numerical engine: layers, losses, networks, optimizers, the
 step-through debugger and data loading, in plain numpy. Never imports Qt."""
+from .debugger import Debugger
 from .errors import ConfigError, DataError, InputError, LayerLabError, ShapeError
 from .layers import (Activation, AvgPool2D, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool2D, Layer,
                      MaxPool2D)
@@ -8,7 +9,7 @@ from .optimizers import (OPTIMIZERS, SGD, Adadelta, Adagrad, Adam, Momentum, Opt
                          optimizer_from_spec)
 from .project_file import Project, load_project, save_project
 
-__all__ = ["Network", "Layer", "Dense", "Activation",
+__all__ = ["Debugger", "Network", "Layer", "Dense", "Activation",
            "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Flatten", "Dropout",
            "LayerLabError", "ConfigError", "ShapeError", "InputError", "DataError",
            "save_project", "load_project", "Project",

@@ -1,0 +1,641 @@
+"""A step-through debugger for a network: step by unit, layer, phase, iteration
+or epoch; step back; breakpoints; the chain rule with its numbers.
+
+    from core import Debugger
+    dbg = Debugger(net, SGD(lr=0.5), x, y, batch_size=None, seed=0)
+    rec = dbg.step("unit")        # a frozen record of what was computed (core.trace)
+    dbg.cursor                    # where it stands: the next computation
+    dbg.step_back()               # undo the last step (weights, optimizer, RNG, cursor)
+    dbg.add_breakpoint("loss_above", value=10.0)
+    why = dbg.run(max_iterations=1000)       # until a breakpoint, the limit or a pause
+    dbg.explain(1, "W", (0, 0))   # ∂E/∂w as a product of factors, with a finite-difference check
+
+**A training step** is a fixed sequence of computations: forward through
+layers 0 … n−1, the loss, backward through layers n−1 … 0, the update. The
+debugger performs them on request, with the network's own pieces
+(``layer.forward(x, True, rng)``, ``net.loss_input``, ``net.loss.value/grad``,
+``net.backward_layer``, ``optimizer.step``), so stepping gives bit for bit the
+loss, gradients and new weights of ``net.forward_backward`` + ``optimizer.step``
+(and draws dropout masks from its generator in the same order).
+
+**Granularities** of ``step(granularity)``:
+
+* ``"unit"`` — one unit: a neuron of a dense layer, a channel of an image layer
+  (an element for other outputs). *Decision:* a layer is computed by its kernel
+  in one call when the cursor enters it (so the numbers are the one-shot ones);
+  unit steps then reveal its units one by one: ``ForwardUnit`` (the unit's ``net``
+  and ``out``), and in the backward pass ``BackwardUnit`` (its δ). The loss and
+  the update are one step each at every granularity.
+* ``"layer"`` — the rest of the current layer (``ForwardLayer`` / ``BackwardLayer``),
+  or the loss (``LossRecord``), or the update (``UpdateRecord``).
+* ``"phase"`` — the rest of the forward pass (``ForwardPass``), the loss, the rest
+  of the backward pass (``BackwardPass``) or the update.
+* ``"iteration"`` — the rest of the mini-batch step (``IterationRecord``).
+* ``"epoch"`` — the rest of the epoch (``EpochRecord``: every loss and the last
+  iteration's full record).
+
+A step never crosses the boundary of its own granularity: a "layer" step in
+the middle of a layer finishes that layer; a "phase" step never runs into the
+update. Records are frozen copies (see :mod:`core.trace`).
+
+**State**, read-only: ``cursor`` (a :class:`~core.trace.Cursor`: phase, layer,
+unit, iteration, epoch, batch), ``last_record`` (what the last step returned),
+``current`` (the iteration in progress as an ``IterationRecord``, phases not yet
+reached are None), ``last_iteration`` (the last finished iteration),
+``iteration``, ``epoch``, ``batch``, ``batches_per_epoch``, ``history_depth``,
+``history_note``, ``breakpoints``, ``watches`` (:mod:`core.watches`).
+
+**Data**: ``x`` (N, …) and ``y`` (N, …) or class labels (N,). ``batch_size=None``
+means the whole set in one batch. With more than one batch per epoch the order
+is shuffled at the start of each epoch (``shuffle=False`` to keep it), with the
+debugger's generator ``rng`` (seeded by ``seed``), which also draws dropout masks.
+
+**Step back**: ``step_back()`` undoes the last step or edit and returns the
+record that was current before it (None at the start). Every step pushes a
+snapshot; ``run()`` pushes one per iteration (and stepping back after a run
+that stopped mid-iteration returns to that iteration's start). History is
+bounded by ``memory_budget`` bytes (default 256 MB); ``history_depth`` and
+``history_note`` say how far back one can go.
+
+**Run**: ``run(max_iterations=None, should_stop=None, on_iteration=None)`` goes
+on until a breakpoint hits, ``max_iterations`` iterations are done, or a pause
+is asked for (``request_pause()`` from any thread, or ``should_stop()`` returning
+True; both are checked at the end of every phase). It returns a
+:class:`~core.breakpoints.StopReason`. ``on_iteration(dbg)`` is called after
+every iteration. Only the last iteration's records are kept. The ``nonfinite``
+breakpoint is on by default (remove it with ``remove_breakpoint``): a NaN or
+inf never crashes a run, it stops it and names the layer and array. Numpy
+floating-point warnings are silenced inside steps and runs.
+
+**Breakpoints**: ``add_breakpoint(kind, **settings)`` (or a Breakpoint object),
+``remove_breakpoint(bp)``; kinds in :mod:`core.breakpoints`.
+
+**What if**: ``set_param(layer_index, name, index, value)`` changes one weight,
+bias or kernel cell; ``set_input(index, value)`` one input value (``index``
+into ``x``, sample first; it takes effect from the next forward pass through
+layer 0). Later records reflect the edit; ``step_back`` undoes it.
+
+**Chain rule**: ``explain(layer_index, param_name, index)`` returns an
+:class:`~core.explain.Explanation` of ∂E/∂θ for one parameter entry, from the
+latest iteration whose backward pass reached that layer.
+
+Bad requests raise :class:`~core.errors.ConfigError` (unknown granularity, kind,
+parameter name, layer index) or :class:`~core.errors.ShapeError` (an index that
+does not fit a parameter's shape), with a message saying what is allowed.
+"""
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+
+from .breakpoints import Breakpoint, NonFinite, StopReason, make_breakpoint
+from .errors import ConfigError, InputError, ShapeError
+from .explain import Explanation, explain
+from .history import History, Snapshot
+from .network import Network
+from .trace import (BackwardLayer, BackwardPass, Cursor, EpochRecord, ForwardLayer, ForwardPass,
+                    IterationRecord, LossRecord, ParamUpdate, UpdateRecord, frozen, frozen_map)
+from .watches import Watches, check_param_index
+
+GRANULARITIES = ("unit", "layer", "phase", "iteration", "epoch")
+PHASES = ("forward", "loss", "backward", "update")
+#: cache entries shown in ForwardLayer.extras besides x, net and out
+EXTRA_CACHE_KEYS = ("mask", "argmax")
+
+
+class PassState:
+    """The iteration in progress: references to everything computed so far.
+
+    ``xb``/``yb`` the batch (``indices`` into x), ``rng_state`` the generator's
+    state just before layer 0's forward (replaying from it redraws the same
+    dropout masks), per layer ``inputs``, ``caches``, ``outs``, ``params_used``
+    (the parameter arrays the forward pass used), ``douts`` (∂E/∂out given to
+    backward), ``dxs``, ``grads``; ``z`` (what the loss saw), ``loss``, ``dloss``;
+    after the update ``old_params``, ``new_params``, ``opt_state``. Records are
+    built from these on demand and cached."""
+
+    def __init__(self, n_layers: int, iteration: int, epoch: int, batch: int):
+        self.iteration, self.epoch, self.batch = iteration, epoch, batch
+        self.indices = self.xb = self.yb = self.rng_state = None
+        n = n_layers
+        self.inputs, self.caches, self.outs, self.params_used = [None] * n, [None] * n, [None] * n, [None] * n
+        self.douts, self.dxs, self.grads = [None] * n, [None] * n, [None] * n
+        self.z = self.loss = self.dloss = None
+        self.old_params = self.new_params = self.opt_state = None
+        self.fwd_recs, self.bwd_recs = [None] * n, [None] * n
+        self.loss_rec = self.update_rec = None
+
+    def copy(self) -> "PassState":
+        c = object.__new__(PassState)
+        c.__dict__.update(self.__dict__)
+        for k in ("inputs", "caches", "outs", "params_used", "douts", "dxs", "grads",
+                  "fwd_recs", "bwd_recs"):
+            setattr(c, k, list(getattr(self, k)))
+        return c
+
+    def arrays(self) -> list:
+        out = [self.xb, self.yb, self.z, self.dloss]
+        out += self.inputs + self.outs + self.douts + self.dxs
+        for c in self.caches:
+            if c:
+                out += c.values()
+        for g in self.grads:
+            if g:
+                out += g.values()
+        return out
+
+
+class Debugger:
+    def __init__(self, net: Network, optimizer, x, y, batch_size=None, seed: int = 0, *,
+                 shuffle: bool = True, memory_budget: int = 256 * 2**20, watch_length: int = 10_000):
+        if not isinstance(net, Network):
+            raise ConfigError(f"Debugger needs a core Network, got {type(net).__name__}.")
+        if not net.layers:
+            raise ConfigError("The network has no layers: add at least one before debugging.")
+        if not callable(getattr(optimizer, "step", None)):
+            raise ConfigError(f"Debugger needs an optimizer from core.optimizers, got {optimizer!r}.")
+        self.net, self.optimizer = net, optimizer
+        self.x = net.check_input(x)
+        self.y = np.asarray(y)
+        n = len(self.x)
+        if self.y.ndim == 0 or len(self.y) != n:
+            raise ShapeError(f"x has {n} samples but y has "
+                             f"{'no sample axis' if self.y.ndim == 0 else len(self.y)}; "
+                             f"give one target per sample.")
+        net.loss.check(np.zeros((1, *net.output_shape), dtype=net.dtype), self.y[:1])
+        if batch_size is None:
+            batch_size = n
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+                or not 1 <= batch_size <= n:
+            raise ConfigError(f"batch_size must be a whole number from 1 to {n} (the number of "
+                              f"samples), or None for the whole set; got {batch_size!r}.")
+        self.batch_size = int(batch_size)
+        self.batches_per_epoch = -(-n // self.batch_size)
+        self.shuffle = bool(shuffle)
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self._n_layers = len(net.layers)
+        self._units = [layer.units(shape) for layer, shape in zip(net.layers, net.shapes)]
+        # position: the next computation
+        self.iteration, self.epoch, self.batch = 0, 0, 0
+        self._order = None
+        self._phase, self._layer, self._unit = "forward", 0, 0
+        self.state = PassState(self._n_layers, 0, 0, 0)
+        self._last_pass: PassState | None = None
+        self.last_record = None
+        self.breakpoints: list[Breakpoint] = [NonFinite()]
+        self.watches = Watches(watch_length)
+        self._history = History(memory_budget)
+        self._pause = threading.Event()
+
+    # --- where we are ----------------------------------------------------------------
+    @property
+    def cursor(self) -> Cursor:
+        units = self._units[self._layer] if self._layer is not None else 0
+        return Cursor(self._phase, self._layer, self._unit if self._layer is not None else None,
+                      units, self.iteration, self.epoch, self.batch, self.batches_per_epoch)
+
+    @property
+    def cursor_phase(self) -> str:
+        return self._phase
+
+    @property
+    def cursor_layer(self) -> int | None:
+        return self._layer
+
+    @property
+    def history_depth(self) -> int:
+        """How many steps ``step_back`` can still undo."""
+        return len(self._history)
+
+    @property
+    def history_note(self) -> str:
+        return self._history.note
+
+    @property
+    def current(self) -> IterationRecord | None:
+        """The iteration in progress (None before its first computation)."""
+        if self.state.indices is None:
+            return None
+        return self._iteration_record(self.state)
+
+    @property
+    def last_iteration(self) -> IterationRecord | None:
+        """The last finished iteration (None before the first update)."""
+        return None if self._last_pass is None else self._iteration_record(self._last_pass)
+
+    # --- stepping ----------------------------------------------------------------------
+    def step(self, granularity: str = "layer"):
+        """Advance by one ``granularity`` and return the frozen record of what was computed."""
+        if granularity not in GRANULARITIES:
+            raise ConfigError(f"Unknown granularity {granularity!r}. Choose one of: "
+                              f"{', '.join(GRANULARITIES)}.")
+        self._check_network()
+        self._push_history(granularity)
+        with np.errstate(all="ignore"):
+            record = getattr(self, f"_step_{granularity}")()
+        self.last_record = record
+        return record
+
+    def _step_unit(self):
+        if self._phase in ("loss", "update"):
+            return self._step_layer()
+        i, j = self._layer, self._unit
+        if j == 0:
+            self._compute_layer(i)
+        rec = self._layer_record(self.state, self._phase, i).unit(j)
+        if j + 1 == self._units[i]:
+            self._next_layer()
+        else:
+            self._unit = j + 1
+        return rec
+
+    def _step_layer(self):
+        if self._phase == "loss":
+            self._compute_loss()
+            return self._loss_record(self.state)
+        if self._phase == "update":
+            done = self._compute_update()
+            return self._update_record(done)
+        phase, i = self._phase, self._layer
+        self._finish_layer()
+        return self._layer_record(self.state, phase, i)
+
+    def _step_phase(self):
+        phase = self._phase
+        if phase in ("loss", "update"):
+            return self._step_layer()
+        while self._phase == phase:
+            self._finish_layer()
+        st, n = self.state, self._n_layers
+        if phase == "forward":
+            return ForwardPass("forward", st.iteration, st.epoch,
+                               tuple(self._layer_record(st, "forward", i) for i in range(n)))
+        return BackwardPass("backward", st.iteration, st.epoch,
+                            tuple(self._layer_record(st, "backward", i) for i in range(n)))
+
+    def _step_iteration(self):
+        self._finish_iteration()
+        return self._iteration_record(self._last_pass)
+
+    def _step_epoch(self):
+        epoch, losses = self.epoch, []
+        while self.epoch == epoch:
+            self._finish_iteration()
+            losses.append(self._last_pass.loss)
+        last = self._iteration_record(self._last_pass)
+        return EpochRecord("epoch", last.iteration, epoch, frozen(np.array(losses)), last)
+
+    # --- the computations ------------------------------------------------------------------
+    def _begin_batch(self) -> None:
+        """Draw this iteration's batch (shuffling at the start of an epoch)."""
+        n, b = len(self.x), self.batch
+        if self._order is None:
+            shuffled = self.shuffle and self.batches_per_epoch > 1
+            self._order = self.rng.permutation(n) if shuffled else np.arange(n)
+        idx = self._order[b * self.batch_size:(b + 1) * self.batch_size]
+        st = self.state
+        st.indices = idx
+        if self.batches_per_epoch == 1:
+            st.xb, st.yb = self.x, self.y       # the whole set, in order: no copy
+        else:
+            st.xb, st.yb = self.x[idx], self.y[idx]
+        st.rng_state = self.rng.bit_generator.state
+
+    def _compute_layer(self, i: int) -> None:
+        st, layer = self.state, self.net.layers[i]
+        if self._phase == "forward":
+            if i == 0:
+                self._begin_batch()
+            x_in = st.xb if i == 0 else st.outs[i - 1]
+            st.params_used[i] = dict(layer.params)
+            out, cache = layer.forward(x_in, True, self.rng)
+            st.inputs[i], st.caches[i], st.outs[i] = x_in, cache, out
+        else:
+            d = st.dloss if i == self._n_layers - 1 else st.dxs[i + 1]
+            dx, grads = self.net.backward_layer(i, d, st.caches[i])
+            st.douts[i], st.dxs[i], st.grads[i] = d, dx, grads
+
+    def _finish_layer(self) -> None:
+        """Compute the cursor's layer if it is not computed yet and move past it."""
+        if self._unit == 0:
+            self._compute_layer(self._layer)
+        self._next_layer()
+
+    def _next_layer(self) -> None:
+        i, self._unit = self._layer, 0
+        if self._phase == "forward":
+            if i + 1 < self._n_layers:
+                self._layer = i + 1
+            else:
+                self._phase, self._layer = "loss", None
+        elif i > 0:
+            self._layer = i - 1
+        else:
+            self._phase, self._layer = "update", None
+
+    def _compute_loss(self) -> None:
+        st, net = self.state, self.net
+        st.z = net.loss_input(st.outs[-1], st.caches)
+        st.loss = net.loss.value(st.z, st.yb)
+        st.dloss = net.loss.grad(st.z, st.yb)
+        self._phase, self._layer, self._unit = "backward", self._n_layers - 1, 0
+
+    def _compute_update(self) -> PassState:
+        """Apply the optimizer, then move on to the next iteration; returns the finished pass."""
+        st, layers = self.state, self.net.layers
+        st.old_params = [dict(layer.params) for layer in layers]
+        self.optimizer.step(self.net, st.grads)
+        st.new_params = [dict(layer.params) for layer in layers]
+        st.opt_state = {(i, k): self.optimizer.state.get((i, k))
+                        for i, layer in enumerate(layers) for k in layer.params}
+        self.iteration += 1
+        self.batch += 1
+        if self.batch == self.batches_per_epoch:
+            self.epoch, self.batch, self._order = self.epoch + 1, 0, None
+        self.watches.record(st.iteration, self.net, st)
+        self._last_pass = st
+        self.state = PassState(self._n_layers, self.iteration, self.epoch, self.batch)
+        self._phase, self._layer, self._unit = "forward", 0, 0
+        return st
+
+    def _finish_iteration(self) -> None:
+        while self._phase != "update":
+            if self._phase == "loss":
+                self._compute_loss()
+            else:
+                self._finish_layer()
+        self._compute_update()
+
+    # --- records ------------------------------------------------------------------------
+    def _layer_record(self, st: PassState, phase: str, i: int):
+        recs = st.fwd_recs if phase == "forward" else st.bwd_recs
+        if recs[i] is None:
+            recs[i] = (self._forward_record if phase == "forward" else self._backward_record)(st, i)
+        return recs[i]
+
+    def _forward_record(self, st: PassState, i: int) -> ForwardLayer:
+        c, layer = st.caches[i], self.net.layers[i]
+        extras = {k: c[k] for k in EXTRA_CACHE_KEYS if c.get(k) is not None}
+        return ForwardLayer("forward", st.iteration, st.epoch, i, repr(layer), frozen(st.inputs[i]),
+                            frozen(c.get("net")), frozen(st.outs[i]), frozen_map(extras),
+                            frozen_map(st.params_used[i]), self._units[i])
+
+    def _backward_record(self, st: PassState, i: int) -> BackwardLayer:
+        layer, c, d = self.net.layers[i], st.caches[i], st.douts[i]
+        act = getattr(layer, "activation", None)
+        fused = i == self._n_layers - 1 and self.net.fused_softmax
+        if fused:
+            dout, dout_dnet, delta = None, None, d
+        elif act is not None and "net" in c:
+            dout, dout_dnet = d, act.derivative(c["net"], c["out"])
+            delta = d if act.name == "identity" else act.backward(d, c["net"], c["out"])
+        else:
+            dout, dout_dnet, delta = d, None, d
+        return BackwardLayer("backward", st.iteration, st.epoch, i, repr(layer), frozen(dout),
+                             frozen(dout_dnet), frozen(delta), frozen_map(st.grads[i]),
+                             frozen(st.dxs[i]), self._units[i])
+
+    def _loss_record(self, st: PassState) -> LossRecord:
+        if st.loss_rec is None:
+            loss = self.net.loss
+            st.loss_rec = LossRecord("loss", st.iteration, st.epoch, loss.name, frozen(st.z),
+                                     frozen(st.yb), frozen(loss.terms(st.z, st.yb)), float(st.loss),
+                                     frozen(st.dloss))
+        return st.loss_rec
+
+    def _update_record(self, st: PassState) -> UpdateRecord:
+        if st.update_rec is None:
+            params = []
+            for i, layer in enumerate(self.net.layers):
+                for k in layer.params:
+                    state = st.opt_state.get((i, k)) or {}
+                    params.append(ParamUpdate(
+                        i, k, frozen(st.old_params[i][k]), frozen(st.grads[i][k]),
+                        frozen_map({s: v for s, v in state.items()}) if state else frozen_map({}),
+                        frozen(st.new_params[i][k]), k in layer.frozen))
+            opt = self.optimizer
+            st.update_rec = UpdateRecord("update", st.iteration, st.epoch, getattr(opt, "name", repr(opt)),
+                                         frozen_map(getattr(opt, "hyper", {})), tuple(params))
+        return st.update_rec
+
+    def _iteration_record(self, st: PassState) -> IterationRecord:
+        n = self._n_layers
+        fwd = bwd = None
+        if all(c is not None for c in st.caches):
+            fwd = ForwardPass("forward", st.iteration, st.epoch,
+                              tuple(self._layer_record(st, "forward", i) for i in range(n)))
+        if all(g is not None for g in st.grads):
+            bwd = BackwardPass("backward", st.iteration, st.epoch,
+                               tuple(self._layer_record(st, "backward", i) for i in range(n)))
+        return IterationRecord("iteration", st.iteration, st.epoch, st.batch, frozen(st.indices), fwd,
+                               None if st.loss is None else self._loss_record(st), bwd,
+                               None if st.new_params is None else self._update_record(st))
+
+    # --- history ----------------------------------------------------------------------------
+    def _push_history(self, label: str) -> None:
+        layers = self.net.layers
+        weights = [dict(layer.params) for layer in layers]
+        opt_state = dict(getattr(self.optimizer, "state", {}))
+        values = dict(weights=weights, opt_state=opt_state, rng=self.rng.bit_generator.state,
+                      x=self.x, order=self._order, position=(self.iteration, self.epoch, self.batch,
+                                                             self._phase, self._layer, self._unit),
+                      state=self.state.copy(), last_pass=self._last_pass, last_record=self.last_record)
+        arrays = [a for w in weights for a in w.values()]
+        for s in opt_state.values():
+            arrays += [v for v in s.values() if isinstance(v, np.ndarray)]
+        arrays += self.state.arrays()
+        self._history.push(Snapshot(label, self.iteration, values, arrays))
+
+    def step_back(self):
+        """Undo the last step or edit; returns the record that was current before it."""
+        snap = self._history.pop()
+        if snap is None:
+            raise ConfigError("Nothing to step back to: " + (
+                "this is the start." if not self._history.dropped else
+                f"older history was dropped to stay within the {self._history.budget_bytes / 2**20:.0f} MB "
+                f"memory budget."))
+        v = snap.values
+        for layer, w in zip(self.net.layers, v["weights"]):
+            for k, a in w.items():
+                layer.params.set_array(k, a)
+        if hasattr(self.optimizer, "state"):
+            self.optimizer.state = dict(v["opt_state"])
+        self.rng.bit_generator.state = v["rng"]
+        self.x, self._order = v["x"], v["order"]
+        (self.iteration, self.epoch, self.batch, self._phase, self._layer, self._unit) = v["position"]
+        self.state, self._last_pass, self.last_record = v["state"], v["last_pass"], v["last_record"]
+        self.watches.truncate(self.iteration)
+        return self.last_record
+
+    # --- running ------------------------------------------------------------------------------
+    def request_pause(self) -> None:
+        """Ask a running ``run()`` to stop at the end of the current phase (any thread)."""
+        self._pause.set()
+
+    def run(self, max_iterations: int | None = None, should_stop=None, on_iteration=None) -> StopReason:
+        """Train until a breakpoint hits, ``max_iterations`` iterations are done or a
+        pause is asked for; returns why it stopped (see the module docstring)."""
+        if max_iterations is not None and (isinstance(max_iterations, bool) or
+                                           not isinstance(max_iterations, (int, np.integer))
+                                           or max_iterations < 0):
+            raise ConfigError(f"max_iterations must be a whole number ≥ 0 or None, got {max_iterations!r}.")
+        self._check_network()
+        self._pause.clear()
+        active = [bp for bp in self.breakpoints if bp.enabled]
+        by_stage = {s: [bp for bp in active if s in bp.stages]
+                    for s in ("enter", *PHASES)}
+        done, first, hit, reason = 0, True, None, "paused"
+        with np.errstate(all="ignore"):
+            while True:
+                at_start = self._phase == "forward" and self._layer == 0 and self._unit == 0
+                if at_start and max_iterations is not None and done >= max_iterations:
+                    reason = "limit"
+                    break
+                if at_start or first:
+                    self._push_history("run")
+                if not first and by_stage["enter"] and self._unit == 0 and self._layer is not None:
+                    hit = self._check(by_stage["enter"], "enter")
+                    if hit:
+                        break
+                first = False
+                stage = self._run_atom()
+                if stage is None:
+                    continue
+                if stage == "update":
+                    done += 1
+                    if on_iteration is not None:
+                        on_iteration(self)
+                hit = self._check(by_stage[stage], stage)
+                if hit or self._pause.is_set() or (should_stop is not None and should_stop()):
+                    break
+        self.last_record = self.current or self.last_iteration
+        return self._stop_reason("breakpoint" if hit else reason, hit, done)
+
+    def _run_atom(self) -> str | None:
+        """Compute the next layer, the loss or the update; return the phase it
+        completed, if it completed one."""
+        phase = self._phase
+        if phase == "loss":
+            self._compute_loss()
+            return "loss"
+        if phase == "update":
+            self._compute_update()
+            return "update"
+        self._finish_layer()
+        return phase if self._phase != phase else None
+
+    def _check(self, breakpoints, stage: str):
+        """The first hit among ``breakpoints`` at ``stage`` (update checks see the finished pass)."""
+        if not breakpoints:
+            return None
+        if stage == "update":
+            current, self.state = self.state, self._last_pass
+        try:
+            for bp in breakpoints:
+                hit = bp.check(stage, self)
+                if hit:
+                    return hit
+        finally:
+            if stage == "update":
+                self.state = current
+        return None
+
+    def _stop_reason(self, reason: str, hit, done: int) -> StopReason:
+        cur = self.cursor
+        if reason == "breakpoint":
+            msg = f"Stopped at a breakpoint ({hit.breakpoint.kind}): {hit.message} Now at {cur}."
+        elif reason == "limit":
+            msg = f"Ran {done} iteration(s); now at {cur}."
+        else:
+            msg = f"Paused after {done} iteration(s); now at {cur}."
+        return StopReason(reason, hit, cur, done, msg)
+
+    # --- breakpoints ------------------------------------------------------------------------------
+    def add_breakpoint(self, kind, **settings) -> Breakpoint:
+        """Add a breakpoint by kind and settings (see :mod:`core.breakpoints`) or as an object."""
+        bp = make_breakpoint(kind, **settings)
+        layer = getattr(bp, "layer", None)
+        if layer is not None:
+            check_param_index(self.net, layer, None, None)
+        self.breakpoints.append(bp)
+        return bp
+
+    def remove_breakpoint(self, bp: Breakpoint) -> None:
+        if bp not in self.breakpoints:
+            raise ConfigError(f"{bp!r} is not one of this debugger's breakpoints.")
+        self.breakpoints.remove(bp)
+
+    # --- what if ------------------------------------------------------------------------------------
+    def set_param(self, layer_index: int, name: str, index, value: float) -> None:
+        """Set one entry of a parameter (weight, bias, kernel cell) while paused;
+        ``step_back`` undoes it."""
+        index = _as_index(index)
+        check_param_index(self.net, layer_index, name, index)
+        value = _finite(value, f"layer {layer_index} {name}{list(index)}")
+        self._push_history("edit")
+        params = self.net.layers[layer_index].params
+        new = params[name].copy()
+        new[index] = value
+        params.set_array(name, new)
+
+    def set_input(self, index, value: float) -> None:
+        """Set one input value ``x[index]`` (sample first); it takes effect from the
+        next forward pass through layer 0. ``step_back`` undoes it."""
+        index = _as_index(index)
+        if len(index) != self.x.ndim or any(not 0 <= i < s for i, s in zip(index, self.x.shape)):
+            raise ShapeError(f"Index {index} does not fit the inputs of shape {self.x.shape}: give "
+                             f"{self.x.ndim} indices (sample first), each from 0 to its size − 1.")
+        value = _finite(value, f"input {list(index)}")
+        self._push_history("edit")
+        x = self.x.copy()
+        x[index] = value
+        self.x = x
+
+    # --- chain rule --------------------------------------------------------------------------------
+    def explain(self, layer_index: int, param_name: str, index) -> Explanation:
+        """∂E/∂θ for one parameter entry as the product (and sum) of its chain-rule
+        factors, with a finite-difference check (see :mod:`core.explain`)."""
+        index = _as_index(index)
+        check_param_index(self.net, layer_index, param_name, index)
+        st = self.state if self.state.grads[layer_index] is not None else self._last_pass
+        if st is None:
+            raise ConfigError(f"Layer {layer_index}'s gradient is not computed yet: step through the "
+                              f"backward pass to layer {layer_index} first.")
+        fwd = [self._layer_record(st, "forward", i) for i in range(self._n_layers)]
+        bwd = [self._layer_record(st, "backward", i) if st.grads[i] is not None else None
+               for i in range(self._n_layers)]
+        with np.errstate(all="ignore"):
+            return explain(self.net, st, fwd, bwd, layer_index, param_name, index)
+
+    # --- helpers ------------------------------------------------------------------------------------
+    def _check_network(self) -> None:
+        if len(self.net.layers) != self._n_layers or \
+                [layer.units(s) for layer, s in zip(self.net.layers, self.net.shapes)] != self._units:
+            raise ConfigError("The network's layers changed after this debugger was made: "
+                              "create a new Debugger for the edited network.")
+
+
+def _as_index(index) -> tuple[int, ...]:
+    if isinstance(index, (int, np.integer)) and not isinstance(index, bool):
+        return (int(index),)
+    try:
+        out = tuple(index)
+    except TypeError:
+        raise ConfigError(f"An index is a whole number or a tuple of them, like (0, 1); got {index!r}.") \
+            from None
+    if not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in out):
+        raise ConfigError(f"An index is a whole number or a tuple of them, like (0, 1); got {index!r}.")
+    return tuple(int(i) for i in out)
+
+
+def _finite(value, what: str) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"The value for {what} must be a number, got {value!r}.") from None
+    if not math.isfinite(v):
+        raise InputError(f"The value for {what} must be finite, got {value!r}.")
+    return v
