@@ -140,6 +140,8 @@ class LiveState(QObject):
         self._seen: list[dict] = []
         self.run = None
         self.last_progress = None
+        #: the built-in data chosen in the toy-data panel: {"name": ..., "n": ..., "seed": ...}
+        self.dataset: dict | None = None
         session.network_changed.connect(self._on_network_changed)
         session.state_changed.connect(self._on_state_changed)
         self._on_network_changed()
