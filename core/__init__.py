@@ -8,10 +8,13 @@ from .network import Network
 from .optimizers import (OPTIMIZERS, SGD, Adadelta, Adagrad, Adam, Momentum, Optimizer, RMSProp,
                          optimizer_from_spec)
 from .project_file import Project, load_project, save_project
+from .templates import TEMPLATES, Template
+from .training import History, Trainer
 
 __all__ = ["Debugger", "Network", "Layer", "Dense", "Activation",
            "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Flatten", "Dropout",
            "LayerLabError", "ConfigError", "ShapeError", "InputError", "DataError",
            "save_project", "load_project", "Project",
            "Optimizer", "SGD", "Momentum", "Adagrad", "Adadelta", "Adam", "RMSProp",
-           "OPTIMIZERS", "optimizer_from_spec"]
+           "OPTIMIZERS", "optimizer_from_spec",
+           "Trainer", "History", "TEMPLATES", "Template"]
