@@ -84,7 +84,7 @@ class History:
         """Plain lists, JSON-able (the curves a project file stores)."""
         return {"train_loss": self.train_loss, "val_loss": self.val_loss,
                 "train_acc": self.train_acc, "val_acc": self.val_acc,
-                "iteration_loss": list(self.iteration_loss)}
+                "iteration_loss": self.iteration_loss.tolist()}
 
 
 class Trainer:
@@ -108,6 +108,8 @@ class Trainer:
                              f"targets; give one target per sample.")
         if not np.issubdtype(y.dtype, np.number) or not np.all(np.isfinite(y)):
             raise InputError("The targets must be finite numbers; clean or drop samples with NaN targets.")
+        if np.issubdtype(y.dtype, np.floating):
+            y = y.astype(net.dtype, copy=False)     # float32 networks compute in float32 throughout
         net.evaluate(x[:1], y[:1])   # raises ShapeError/InputError now if targets do not fit the outputs
         batch_size = _whole(batch_size, "batch_size", 1)
         val_split = _fraction(val_split)

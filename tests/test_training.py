@@ -235,3 +235,14 @@ def test_regression_has_no_accuracy_but_has_loss_curves():
     history = t.fit(3)
     assert history.train_acc == [] and history.val_acc == []
     assert len(history.train_loss) == len(history.val_loss) == 3
+
+
+def test_float32_binary_network_trains_in_float32():
+    x, y = xor(100, seed=0)
+    net = Network([Dense(8, activation="tanh"), Dense(1, activation="sigmoid")], input_shape=(2,),
+                  loss="mse", dtype=np.float32)
+    t = Trainer(net, Adam(lr=0.05), x, y[:, None].astype(float), batch_size=10)
+    assert t.kind == "binary" and t.y_train.dtype == np.float32
+    history = t.fit(30)
+    assert history.train_acc[-1] >= 0.9
+    assert all(v.dtype == np.float32 for layer in net.layers for v in layer.params.values())
