@@ -109,3 +109,93 @@ def test_array_to_qimage_maps_min_to_black_and_max_to_white():
     assert (image.pixelColor(0, 0).value(), image.pixelColor(1, 1).value()) == (0, 255)
     with pytest.raises(DataError, match="2-D"):
         array_to_qimage(np.zeros((2, 2, 2)))
+
+
+# --- dropping pictures onto the inspector --------------------------------------------------
+
+def _photo(path, fmt):
+    """A synthetic "photo": a colour gradient with a dark disc and a bright bar."""
+    h, w = 60, 90
+    yy, xx = np.mgrid[0:h, 0:w]
+    rgb = np.stack([xx / w, yy / h, 0.5 + 0.5 * np.sin(xx / 9.0)], axis=-1)
+    rgb[(yy - 30) ** 2 + (xx - 30) ** 2 < 15 ** 2] = 0.1
+    rgb[10:18, 50:85] = 0.95
+    a = np.ascontiguousarray((rgb * 255).astype(np.uint8))
+    QImage(a.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy().save(str(path), fmt)
+    return str(path)
+
+
+@pytest.fixture
+def inspector(qtbot):
+    from core.layers.conv import Conv2D
+    from core.layers.pooling import MaxPool2D
+    from core.network import Network
+    from desktop_app.panels.conv_inspector import ConvInspector
+    from desktop_app.session import SessionController
+    session = SessionController()
+    net = Network([Conv2D(4, 3, activation="relu"), MaxPool2D(2), Conv2D(3, 3, activation="tanh")],
+                  input_shape=(1, 28, 28))
+    session.set_network(net, x=np.zeros((2, 1, 28, 28)), y=np.zeros((2, 3, 11, 11)))
+    panel = ConvInspector(session)
+    qtbot.addWidget(panel)
+    return panel
+
+
+def _drop(widget, paths):
+    """Send a drag-enter and a drop of ``paths`` to ``widget``; True if the drop was accepted."""
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+    mime = QMimeData()                       # kept referenced until the events are done
+    mime.setUrls([QUrl.fromLocalFile(p) for p in paths])
+    enter = QDragEnterEvent(QPoint(20, 20), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(20, 20), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(widget, drop)
+    return drop.isAccepted()
+
+
+def _maps(panel):
+    return {(i, k): a.copy() for i, row in panel.rows.items() for k, a in row.arrays.items() if k != "kernel"}
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_dropping_a_picture_loads_it_and_updates_every_map(tmp_path, inspector, fmt):
+    before = _maps(inspector)
+    assert _drop(inspector, [_photo(tmp_path / f"photo.{fmt.lower()}", fmt)])
+    assert inspector.source == "image" and inspector.sample.shape == (1, 28, 28)
+    after = _maps(inspector)
+    assert after.keys() == before.keys() and len(after) == 6      # input; net, out; pool; net, out
+    for key in after:
+        assert not np.array_equal(after[key], before[key]), key
+    # fitted: gray, 28 × 28, padded to keep the 3:2 aspect ratio (top rows are background)
+    assert inspector.sample.min() >= 0 and inspector.sample.max() <= 1
+    assert np.ptp(inspector.sample[0, 0]) < 1e-6 and np.ptp(inspector.sample[0, 14]) > 0.2
+
+
+@pytest.mark.parametrize("bad", ["notes.txt", "cut.png", "huge.png", "folder"])
+def test_a_bad_drop_shows_an_error_and_keeps_the_previous_picture(qtbot, tmp_path, inspector, bad):
+    _drop(inspector, [_photo(tmp_path / "good.png", "PNG")])
+    kept = inspector.sample.copy()
+    (tmp_path / "notes.txt").write_text("not a picture")
+    (tmp_path / "cut.png").write_bytes((tmp_path / "good.png").read_bytes()[:80])
+    (tmp_path / "huge.png").write_bytes(_png([(b"IHDR", struct.pack(">IIBBBBB", 20000, 20000, 8, 0, 0, 0, 0)),
+                                              (b"IDAT", zlib.compress(bytes(20001))), (b"IEND", b"")]))
+    (tmp_path / "folder").mkdir()
+    with qtbot.waitSignal(inspector.session.error) as error:
+        assert not _drop(inspector, [str(tmp_path / bad)])
+    assert bad in error.args[0] and "previous input is kept" in error.args[0]
+    assert error.args[0] in inspector.readout.text()
+    np.testing.assert_array_equal(inspector.sample, kept)
+
+
+def test_dropping_several_pictures_pages_through_them(tmp_path, inspector):
+    paths = [_photo(tmp_path / "a.png", "PNG"), str(tmp_path / "skip.txt"), _photo(tmp_path / "b.jpg", "JPEG")]
+    (tmp_path / "skip.txt").write_text("x")
+    _drop(inspector, paths)
+    assert len(inspector.images) == 2 and inspector.index.maximum() == 1
+    first = inspector.sample.copy()
+    inspector.index.setValue(1)
+    inspector.refresh()
+    assert not np.array_equal(first, inspector.sample)

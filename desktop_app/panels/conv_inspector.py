@@ -240,16 +240,22 @@ class ConvInspector(QWidget):
         self.dragEnterEvent(event)
 
     def dropEvent(self, event) -> None:
+        """Load the dropped image files (or picture); the drop is accepted only if one loads."""
         mime = event.mimeData()
         paths = image_paths(mime)
+        image = None if paths else image_from_mime(mime)
         if paths:
-            self.load_image_files(paths)
-        elif image_from_mime(mime) is not None:
-            self.load_image(image_from_mime(mime))
+            loaded = self.load_image_files(paths)
+        elif image is not None:
+            self.load_image(image)
+            loaded = True
         else:
             self._fail("Only image files can be dropped here.")
-            return
-        event.acceptProposedAction()
+            loaded = False
+        if loaded:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
 
     # --- computing -------------------------------------------------------------------------
     def _schedule(self) -> None:
