@@ -533,7 +533,9 @@ class _WindowDrops(QObject):
 def install_conv_inspector(window) -> ConvInspector:
     """Add the inspector dock, File → Open Image… / Paste Image, and drops on the window."""
     inspector = ConvInspector(window.session)
-    window.add_panel("conv_inspector", "Conv inspector", inspector)
+    dock = window.add_panel("conv_inspector", "Conv inspector", inspector)
+    if "formulas" in window.docks:
+        window.tabifyDockWidget(window.docks["formulas"], dock)
     actions = [QAction("Open &Image…", window, shortcut=QKeySequence("Ctrl+I"),
                        triggered=inspector.open_image_dialog),
                QAction("&Paste Image", window, shortcut=QKeySequence("Ctrl+Shift+V"),
