@@ -290,8 +290,9 @@ class Trainer:
     def _diverge(self, loss: float) -> None:
         what = "NaN" if math.isnan(loss) else "infinite"
         lr = self.optimizer.hyper.get("lr")
+        epoch = self.epoch + 1 if self.batch else self.epoch    # batch is 0 once an epoch has ended
         self.stop_reason = "diverged"
-        self.message = (f"The loss became {what} at iteration {self.iteration} (epoch {self.epoch + 1}): "
+        self.message = (f"The loss became {what} at iteration {self.iteration} (epoch {epoch}): "
                         f"training diverged. The learning rate {lr:g} is too large for this network; "
                         f"lower it (try {lr / 10:g}), re-initialise the weights and train again.")
 

@@ -172,7 +172,8 @@ def test_too_large_learning_rate_is_reported_not_crashed():
         warnings.simplefilter("error")                            # no overflow warnings leak out
         t.fit(100)
     assert t.diverged and t.finished and not t.stopped_early
-    assert "learning rate 50 is too large" in t.message and f"iteration {t.iteration}" in t.message
+    assert "learning rate 50 is too large" in t.message
+    assert f"iteration {t.iteration} (epoch {t.epoch + 1})" in t.message
     assert not np.isfinite(t.history.iteration_loss[-1])
     assert t.run_iterations(5) == 0 and t.run_epoch() is None
 
