@@ -104,9 +104,9 @@ class MainWindow(QMainWindow):
         self.add_panel("palette", "Layer palette", LayerPalette(s), Qt.LeftDockWidgetArea)
         self.add_panel("layers", "Network layers", LayerListPanel(s), Qt.LeftDockWidgetArea)
         self.add_panel("properties", "Layer properties", PropertiesPanel(s), Qt.LeftDockWidgetArea)
+        self.add_panel("formulas", "Formulas and activations", FormulasPanel(s))
         from .panels.conv_inspector import install_conv_inspector
         self.conv_inspector = install_conv_inspector(self)
-        self.add_panel("formulas", "Formulas and activations", FormulasPanel(s))
 
     def set_central_panel(self, key: str, widget: QWidget) -> None:
         """Put ``widget`` in the middle of the window, under the notice bar."""
