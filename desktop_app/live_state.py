@@ -169,7 +169,7 @@ class LiveState(QObject):
                     self.deltas[i][k] = array - old[k]
                     updated = True
         self._seen = now
-        grads = _record_grads(self.session.last_record)
+        grads = _debugger_grads(self.session.debugger)
         if grads is not None:
             self.grads = grads
         if updated:
@@ -219,7 +219,8 @@ class LiveState(QObject):
             return False
         try:
             job = TrainerJob(s.network, s.optimizer, s.x, s.y, settings, self.watches.keys(),
-                             start_iteration=self.iteration, history=self.history)
+                             start_iteration=self.iteration, history=self.history,
+                             breakpoints=getattr(s.debugger, "breakpoints", ()))
         except LayerLabError as e:
             s.error.emit(str(e))
             return False
@@ -263,6 +264,9 @@ class LiveState(QObject):
 
     def _on_finished(self, reason: str) -> None:
         s = self.session
+        hit = self.run.worker.job.hit
+        if hit is not None and hasattr(s, "last_hit"):
+            s.last_hit = hit
         s.running = False
         s.running_changed.emit(False)
         self.training_changed.emit(False)
@@ -277,12 +281,21 @@ def _references(net) -> list[dict]:
     return [] if net is None else [dict(layer.params) for layer in net.layers]
 
 
-def _record_grads(record):
-    """Per-layer gradients held by a debugger record, if it has them."""
-    grads = getattr(record, "grads", None)
-    if isinstance(grads, (list, tuple)) and all(isinstance(g, dict) for g in grads):
-        return list(grads)
-    return None
+def _debugger_grads(debugger) -> list[dict] | None:
+    """Per-layer gradients of the debugger's latest backward pass (None before the first).
+
+    Layers the pass in progress has not reached yet keep the previous iteration's."""
+    if debugger is None:
+        return None
+    grads = None
+    last = debugger.last_iteration
+    if last is not None and last.backward is not None:
+        grads = [dict(rec.grads) for rec in last.backward.layers]
+    current = debugger.state.grads
+    if any(g is not None for g in current):
+        base = grads or [{} for _ in current]
+        grads = [dict(g) if g is not None else b for g, b in zip(current, base)]
+    return grads
 
 
 def live_state(session) -> LiveState:

@@ -6,7 +6,17 @@ may read at any time.
 
 Both wrap :class:`core.training.Trainer` (epochs, mini-batches, validation
 split, early stopping) and stop by returning a reason from ``advance``:
-the epochs are done, early stopping, or the loss became NaN/infinite.
+the epochs are done, early stopping, the loss became NaN/infinite, or one of
+the debugger's breakpoints hit.
+
+**Breakpoints while training.** The trainer does not step through phases, so
+after every iteration :class:`TrainerJob` hands each enabled breakpoint a
+:class:`TrainingView` — the few things a check reads from a debugger (the
+network, the batch loss, the gradients, each layer's output, the counters) —
+at the stages "forward", "loss", "backward" and "update". Layer outputs are
+computed (in inference mode, before the update) only when a breakpoint needs
+them (dead ReLUs, saturation). "enter layer" breakpoints need layer-by-layer
+stepping and apply only in the debugger; NaN/∞ is the trainer's own stop.
 """
 from __future__ import annotations
 
@@ -18,6 +28,9 @@ import numpy as np
 
 from core.errors import LayerLabError
 from core.training import Trainer
+
+#: breakpoint kinds a full-speed training run does not check (see the module docstring)
+NOT_CHECKED_WHILE_TRAINING = ("nonfinite", "enter_layer")
 
 
 @dataclass
@@ -97,11 +110,15 @@ class TrainerJob:
     Raises a LayerLabError if the data does not fit the network."""
 
     def __init__(self, net, optimizer, x, y, settings: TrainingSettings, watch_keys=(),
-                 start_iteration: int = 0, history: dict | None = None):
+                 start_iteration: int = 0, history: dict | None = None, breakpoints=()):
         self.net, self.settings = net, settings
-        self.trainer = Trainer(net, optimizer, x, y, batch_size=settings.batch_size,
-                               val_split=settings.val_split, seed=settings.seed,
-                               patience=settings.patience, restore_best=settings.restore_best)
+        self.trainer = _ObservedTrainer(net, optimizer, x, y, batch_size=settings.batch_size,
+                                        val_split=settings.val_split, seed=settings.seed,
+                                        patience=settings.patience, restore_best=settings.restore_best)
+        #: the debugger's breakpoint objects (shared: enabling one applies at once)
+        self.breakpoints = breakpoints
+        #: the breakpoint finding that stopped the run (core.breakpoints.Hit), or None
+        self.hit = None
         self.batch_size = self.trainer.batch_size
         self.start_iteration = start_iteration
         self.base = {k: list(v) for k, v in (history or {}).items()}
@@ -120,7 +137,18 @@ class TrainerJob:
         left = (self.settings.epochs - t.epoch) * t.batches_per_epoch - t.batch
         if left <= 0:
             return self._done_message()
-        t.run_iterations(min(n, left), callback=self._after_iteration)
+        active = [bp for bp in self.breakpoints if bp.enabled and bp.kind not in NOT_CHECKED_WHILE_TRAINING]
+        if not active:
+            t.run_iterations(min(n, left), callback=self._after_iteration)
+        else:
+            t.keep_layer_outputs = any("forward" in bp.stages for bp in active)
+            for _ in range(min(n, left)):
+                t.run_iterations(1, callback=self._after_iteration)
+                if t.finished:
+                    break
+                self.hit = check_breakpoints(active, TrainingView(self))
+                if self.hit is not None:
+                    return f"Breakpoint: {self.hit.message}"
         if t.finished:
             return t.message
         if t.epoch >= self.settings.epochs:
@@ -160,6 +188,63 @@ class TrainerJob:
             if last.train_acc is not None:
                 text += f", training accuracy {last.train_acc:.1%}"
         return text + "."
+
+
+class _ObservedTrainer(Trainer):
+    """A Trainer that remembers each iteration's batch and, when asked, every
+    layer's output on it (for breakpoints that look at activations)."""
+
+    keep_layer_outputs = False
+    outs: list | None = None
+
+    def train_step(self, xb, yb):
+        if self.keep_layer_outputs:
+            out, self.outs = xb, []
+            for layer in self.net.layers:
+                out, _ = layer.forward(out, False)
+                self.outs.append(out)
+        return super().train_step(xb, yb)
+
+
+class TrainingView:
+    """What a breakpoint's ``check(stage, dbg)`` reads from a debugger, taken
+    from the iteration the trainer just finished."""
+
+    def __init__(self, job: "TrainerJob"):
+        t = job.trainer
+        self.net = t.net
+        self.iteration, self.epoch, self.batch = t.iteration, t.epoch, t.batch
+        self.state = _IterationState(float(t.history.iteration_loss[-1]), job.grads, t.outs)
+        self.watches = _LossSeries(t.history.iteration_loss)
+
+
+@dataclass(frozen=True)
+class _IterationState:
+    loss: float
+    grads: list
+    outs: list | None
+
+
+class _LossSeries:
+    """``last_values("loss", k)``: the k batch losses before the current one."""
+
+    def __init__(self, losses):
+        self.losses = losses
+
+    def last_values(self, key: str, n: int) -> list[float]:
+        earlier = self.losses[:-1]
+        return list(earlier[max(0, len(earlier) - n):])
+
+
+def check_breakpoints(breakpoints, view) -> object | None:
+    """The first hit of ``breakpoints`` on ``view``, stage by stage in the order a pass computes them."""
+    for stage in ("forward", "loss", "backward", "update"):
+        for bp in breakpoints:
+            if stage in bp.stages:
+                hit = bp.check(stage, view)
+                if hit is not None:
+                    return hit
+    return None
 
 
 class _GradientTap:
