@@ -83,12 +83,15 @@ class MainWindow(QMainWindow):
     # --- panels -------------------------------------------------------------------
     def _add_panels(self) -> None:
         """Every panel of the window; others' panels are added here too."""
+        from .panels.breakpoints import BreakpointsPanel
+        from .panels.chain_rule import ChainRulePanel
+        from .panels.debugger_actions import DebuggerActions, OptimizerBox
         from .panels.diagram import NetworkDiagram
         from .panels.formulas import FormulasPanel
         from .panels.layer_list import LayerListPanel
         from .panels.palette import LayerPalette
         from .panels.properties import PropertiesPanel
-        from .panels.debugger_actions import DebuggerActions, OptimizerBox
+        from .panels.values import ValuesPanel
         s = self.session
         self.debugger_actions = DebuggerActions(s, self)
         toolbar = self.addToolBar("Debugger")
@@ -104,7 +107,20 @@ class MainWindow(QMainWindow):
         self.add_panel("palette", "Layer palette", LayerPalette(s), Qt.LeftDockWidgetArea)
         self.add_panel("layers", "Network layers", LayerListPanel(s), Qt.LeftDockWidgetArea)
         self.add_panel("properties", "Layer properties", PropertiesPanel(s), Qt.LeftDockWidgetArea)
+        self.add_panel("chain_rule", "Chain rule", ChainRulePanel(s))
+        self.add_panel("values", "Values", ValuesPanel(s))
+        self.add_panel("breakpoints", "Breakpoints", BreakpointsPanel(s))
         self.add_panel("formulas", "Formulas and activations", FormulasPanel(s))
+        self.tabifyDockWidget(self.docks["values"], self.docks["breakpoints"])
+        self.tabifyDockWidget(self.docks["breakpoints"], self.docks["formulas"])
+        self.docks["values"].raise_()
+        self.resizeDocks([self.docks["palette"], self.docks["chain_rule"]], [300, 430], Qt.Horizontal)
+        self.resizeDocks([self.docks["palette"], self.docks["layers"], self.docks["properties"]],
+                         [150, 260, 260], Qt.Vertical)
+        self.resizeDocks([self.docks["chain_rule"], self.docks["values"]], [300, 400], Qt.Vertical)
+        # --- panels of the training and conv views (engineers gui-train, gui-conv) ---
+        from .panels.conv_inspector import install_conv_inspector
+        self.conv_inspector = install_conv_inspector(self)
         from .panels.conv_inspector import install_conv_inspector
         self.conv_inspector = install_conv_inspector(self)
 
@@ -178,17 +194,19 @@ class MainWindow(QMainWindow):
             label.setObjectName(f"status_{key}")
             label.setToolTip(tip)
             label.setMinimumWidth(90)
+            label.setMaximumWidth(480)
             bar.addPermanentWidget(label)
             self.status_labels[key] = label
 
     def _update_status(self) -> None:
-        fields = status_fields(self.session)
+        fields = self.session.status()
         for key, label in self.status_labels.items():
             label.setText(fields.get(key, ""))
+        self.status_labels["stop"].setToolTip(fields.get("stop") or "Why the debugger last stopped")
 
     def _on_stopped(self, reason: str) -> None:
-        self.status_labels["stop"].setText(f"Stopped: {reason}")
-        self.statusBar().showMessage(reason, 10000)
+        self._update_status()
+        self.statusBar().showMessage(reason, 15000)
 
     def show_error(self, text: str) -> None:
         """Show ``text`` where the user looks: the notice bar and the status bar."""
@@ -227,13 +245,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         if self.remember_layout:
             self.save_layout()
-        if self.session.running:
-            self.session.pause()
+        self.session.stop_run()
         super().closeEvent(event)
 
 
-def status_fields(session: SessionController) -> dict[str, str]:
-    """The status bar's texts for the session's current state."""
-    if session.network is None:
-        return {"phase": "Network invalid" if session.layers else "No network"}
-    return {"phase": "Ready"}

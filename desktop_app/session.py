@@ -13,6 +13,7 @@ redraw when a signal says something changed:
 * ``selection_changed()`` — the selected weight / neuron changed (chain rule and values panels follow it)
 * ``running_changed(bool)`` — a run started or ended (editing is disabled while it runs)
 * ``history_changed()`` — the undo/redo stack changed
+* ``breakpoints_changed()`` — a breakpoint was added, removed, enabled or hit
 
 While the builder's stack is invalid, ``network`` is ``None``, ``stack_error``
 holds the engine's message and ``stack_error_index`` the offending layer.
@@ -23,12 +24,15 @@ import copy
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
+from core.debugger import Debugger
 from core.errors import ConfigError, LayerLabError
 from core.layers.base import Layer
 from core.network import Network, infer_shapes
+from core.trace import BackwardPass, BackwardUnit, ForwardPass, ForwardUnit
 
+from .debug_run import DebuggerRun
 from .undo import UndoHistory
 
 GRANULARITIES = ("unit", "layer", "phase", "iteration", "epoch")
@@ -84,6 +88,7 @@ class SessionController(QObject):
     selection_changed = Signal()
     running_changed = Signal(bool)
     history_changed = Signal()
+    breakpoints_changed = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -106,6 +111,14 @@ class SessionController(QObject):
         self.selection: Selection | None = None
         self.history = UndoHistory()
         self.running = False
+        #: the breakpoint that stopped the last run (core.breakpoints.Hit), or None
+        self.last_hit = None
+        #: why the debugger or a run last stopped, for the status bar
+        self.stop_reason = ""
+        self._breakpoints: list | None = None
+        self._start_weights = None
+        self._worker: DebuggerRun | None = None
+        self._run_record = None
 
     # --- whole networks -----------------------------------------------------
     def load_template(self, name: str) -> None:
@@ -124,6 +137,7 @@ class SessionController(QObject):
     def set_network(self, net: Network, optimizer=None, x=None, y=None, dataset_name=None) -> None:
         """Adopt ``net`` (its layers become the builder's stack) with an optional
         optimizer and data; anything not given is kept."""
+        self.stop_run()
         self.template = None
         self.layers = list(net.layers)
         self.input_shape, self.loss_name = net.input_shape, net.loss.name
@@ -142,11 +156,13 @@ class SessionController(QObject):
         self.state_changed.emit()
 
     def set_optimizer(self, opt) -> None:
+        self.stop_run()
         self.optimizer = opt
         self._rebuild_debugger()
         self.state_changed.emit()
 
     def set_data(self, x, y, name: str) -> None:
+        self.stop_run()
         self.x, self.y, self.dataset_name = np.asarray(x), np.asarray(y), name
         self._rebuild_debugger()
         self.state_changed.emit()
@@ -221,15 +237,27 @@ class SessionController(QObject):
 
     def _rebuild_debugger(self) -> None:
         """A fresh debugger over the current network, optimizer and data, or
-        None (with the reason in ``stack_error``) when they do not fit."""
-        self.debugger, self.last_record = None, None
+        None (with the reason in ``stack_error``) when they do not fit. The
+        breakpoints carry over; the weights now are what Reset returns to."""
+        self.debugger, self.last_record, self.last_hit = None, None, None
+        self.stop_reason = ""
         if self.network is None or self.optimizer is None or self.x is None or not self.layers:
             return
-        from core.debugger import Debugger
         try:
-            self.debugger = Debugger(self.network, self.optimizer, self.x, self.y)
+            dbg = Debugger(self.network, self.optimizer, self.x, self.y)
         except LayerLabError as e:
             self.stack_error, self.stack_error_index = e, len(self.layers) - 1
+            return
+        if self._breakpoints is not None:
+            dbg.breakpoints.clear()
+            for bp in self._breakpoints:
+                try:
+                    dbg.add_breakpoint(bp)
+                except LayerLabError as e:
+                    self.message.emit(f"Dropped the breakpoint {bp!r}: {e}")
+        self._breakpoints = dbg.breakpoints
+        self.debugger = dbg
+        self._start_weights = self.network.get_weights()
 
     @property
     def can_run(self) -> bool:
@@ -238,21 +266,157 @@ class SessionController(QObject):
 
     # --- reading the current state (for panels) ------------------------------------
     def position(self) -> Position | None:
+        """Where the last step computed something (None before the first step)."""
+        rec = self.last_record if not self.running else None
+        if rec is None:
+            return None
+        layer = getattr(rec, "layer", None)
+        if isinstance(rec, ForwardPass):
+            layer = len(rec.layers) - 1
+        elif isinstance(rec, BackwardPass):
+            layer = 0
+        direction = "backward" if rec.phase in ("backward", "update") else "forward"
+        unit = rec.unit if isinstance(rec, (ForwardUnit, BackwardUnit)) else None
+        return Position(rec.phase, layer, unit, direction)
+
+    def _shown_pass(self):
+        """("state", PassState) for the iteration in progress, ("record",
+        IterationRecord) for the last finished one when nothing of the next
+        is computed yet (or while running), or None before the first step."""
+        dbg = self.debugger
+        if dbg is None:
+            return None
+        if self.running:
+            return ("record", self._run_record) if self._run_record is not None else None
+        if dbg.state.indices is not None:
+            return "state", dbg.state
+        last = dbg.last_iteration
+        return ("record", last) if last is not None else None
+
+    def revealed_units(self, index: int, phase: str) -> int | None:
+        """How many units of layer ``index`` a unit-by-unit step has revealed in
+        ``phase`` (None: all of them)."""
+        dbg = self.debugger
+        if dbg is None or self.running:
+            return None
+        cur = dbg.cursor
+        if cur.phase == phase and cur.layer == index and cur.unit:
+            return cur.unit
         return None
 
     def layer_values(self, index: int) -> LayerValues | None:
-        return None
+        """What the shown pass computed for layer ``index`` (see :class:`LayerValues`)."""
+        shown = self._shown_pass()
+        if shown is None or index >= len(self.layers):
+            return None
+        kind, p = shown
+        if kind == "record":
+            f = p.forward.layers[index] if p.forward is not None else None
+            b = p.backward.layers[index] if p.backward is not None else None
+            if f is None:
+                return None
+            if b is None:
+                return LayerValues(f.x, f.net, f.out, None, None, None)
+            return LayerValues(f.x, f.net, f.out, b.dout, b.dout_dnet, b.delta)
+        if p.caches[index] is None:
+            return None
+        cache = p.caches[index]
+        dout = dout_dnet = delta = None
+        if p.douts[index] is not None:
+            dout, dout_dnet, delta = backward_factors(self.network, index, cache, p.douts[index])
+        return LayerValues(p.inputs[index], cache.get("net"), p.outs[index], dout, dout_dnet, delta)
 
     def layer_grads(self, index: int) -> dict | None:
-        return None
+        """∂E/∂param by name for layer ``index`` in the shown pass, or None."""
+        shown = self._shown_pass()
+        if shown is None or index >= len(self.layers):
+            return None
+        kind, p = shown
+        if kind == "record":
+            return dict(p.backward.layers[index].grads) if p.backward is not None else None
+        return p.grads[index]
+
+    def loss_values(self) -> tuple[float, np.ndarray] | None:
+        """(E, the per-output terms of sample 0) of the shown pass, or None."""
+        shown = self._shown_pass()
+        if shown is None:
+            return None
+        kind, p = shown
+        if kind == "record":
+            return None if p.loss is None else (p.loss.value, np.asarray(p.loss.terms)[0])
+        if p.loss is None:
+            return None
+        return float(p.loss), np.asarray(self.network.loss.terms(p.z, p.yb))[0]
+
+    def status(self) -> dict[str, str]:
+        """Texts for the status bar: ``phase`` (what comes next), ``iteration``,
+        ``epoch``, ``loss`` (of the shown pass) and ``stop`` (why it last stopped)."""
+        if self.network is None:
+            return {"phase": "Network invalid: see the layer list" if self.layers else "No network yet"}
+        dbg = self.debugger
+        if dbg is None:
+            return {"phase": "Needs data and an optimizer"}
+        cur = dbg.cursor
+        if self.running:
+            phase = "Running…"
+        elif cur.phase in ("forward", "backward"):
+            unit = f", unit {cur.unit + 1}/{cur.units}" if cur.unit else ""
+            phase = f"Next: {cur.phase} layer {cur.layer}{unit}"
+        else:
+            phase = f"Next: the {cur.phase}"
+        shown = self.loss_values()
+        loss = "E = –" if shown is None else f"E = {shown[0]:.6g}"
+        batch = f" (batch {cur.batch + 1}/{cur.batches})" if cur.batches > 1 else ""
+        return {"phase": phase, "iteration": f"Iteration {cur.iteration}{batch}",
+                "epoch": f"Epoch {cur.epoch}", "loss": loss, "stop": self.stop_reason}
 
     def set_param_value(self, layer: int, param: str, index: tuple, value: float) -> None:
-        """A what-if edit of one weight or bias (undoable)."""
+        """Change one weight or bias. Before the first step it is a builder edit
+        (Ctrl+Z undoes it); in the middle of a pass it is a what-if edit of the
+        debugger (Step back undoes it)."""
+        if self.debugger is not None and self.debugger.history_depth > 0:
+            try:
+                self.debugger.set_param(layer, param, index, value)
+            except LayerLabError as e:
+                self.error.emit(str(e))
+                return
+            self.message.emit(f"What-if: set {param}{list(index)} of layer {layer} to {value:g} "
+                              "(Step back undoes it).")
+            self.state_changed.emit()
+            return
         layers = copy.deepcopy(self.layers)
         array = layers[layer].params[param].copy()
         array[index] = value
-        layers[layer].params[param] = array
+        try:
+            layers[layer].params[param] = array
+        except LayerLabError as e:
+            self.error.emit(str(e))
+            return
         self.edit_stack(f"Set {param}{list(index)} of layer {layer} to {value:g}", layers=layers)
+
+    # --- breakpoints ------------------------------------------------------------
+    def breakpoints(self) -> list:
+        return list(self._breakpoints or [])
+
+    def add_breakpoint(self, kind, **settings):
+        """Add a breakpoint (see core.breakpoints); raises ConfigError for bad settings."""
+        if self.debugger is None:
+            raise ConfigError("Build a valid network with data first; breakpoints belong to its debugger.")
+        bp = self.debugger.add_breakpoint(kind, **settings)
+        self.breakpoints_changed.emit()
+        return bp
+
+    def remove_breakpoint(self, index: int) -> None:
+        bp = self._breakpoints[index]
+        if self.debugger is not None:
+            self.debugger.remove_breakpoint(bp)
+        else:
+            self._breakpoints.remove(bp)
+        self.breakpoints_changed.emit()
+
+    def set_breakpoint_enabled(self, index: int, enabled: bool) -> None:
+        self._breakpoints[index].enabled = bool(enabled)
+        self.breakpoints_changed.emit()
 
     # --- selection --------------------------------------------------------------
     def select(self, selection: Selection | None) -> None:
@@ -270,6 +434,8 @@ class SessionController(QObject):
             self.last_record = self.debugger.step(granularity)
         except LayerLabError as e:
             self.error.emit(str(e))
+        self.last_hit = None
+        self.stop_reason = f"Stopped after: step {granularity}"
         self.state_changed.emit()
 
     def step_back(self) -> None:
@@ -279,19 +445,86 @@ class SessionController(QObject):
             self.last_record = self.debugger.step_back()
         except LayerLabError as e:
             self.error.emit(str(e))
+            return
+        self.last_hit = None
+        self.stop_reason = "Stopped after: step back"
         self.state_changed.emit()
+        self.message.emit("Stepped back.")
 
     def run(self) -> None:
+        """Run / Continue in a worker thread until a breakpoint, a NaN or Pause."""
         if not self._ready():
             return
-        self.error.emit("Run is not available yet.")
+        self._run_record = None
+        self._worker = DebuggerRun(self.debugger, self)
+        self._worker.progress.connect(self._run_progress)
+        self._worker.finished_run.connect(self._run_finished)
+        self._worker.failed.connect(self._run_failed)
+        self.running = True
+        self.running_changed.emit(True)
+        self.message.emit("Running… (Pause: F6)")
+        self._worker.start()
 
     def pause(self) -> None:
-        self.stopped.emit("Paused.")
+        if self.running and self._worker is not None:
+            self._worker.pause()
+
+    def stop_run(self) -> None:
+        """Pause a run and wait for its thread (before the debugger is replaced
+        or the window closes)."""
+        if not self.running:
+            return
+        self.pause()
+        self._worker.wait()
+        QCoreApplication.processEvents()       # delivers finished_run
+        if self.running:
+            self._end_run()
+
+    def wait_for_run(self, timeout_ms: int = 10_000) -> bool:
+        """Block until the run's thread has ended (for tests and closing)."""
+        return self._worker is None or self._worker.wait(timeout_ms)
+
+    def _run_progress(self, record) -> None:
+        self._run_record = record
+        self.state_changed.emit()
+
+    def _run_finished(self, reason) -> None:
+        if not self.running:
+            return
+        self._end_run()
+        self.last_record = self.debugger.last_record
+        self.last_hit = reason.hit
+        self.stop_reason = _short_reason(reason)
+        self.state_changed.emit()
+        self.breakpoints_changed.emit()
+        self.stopped.emit(reason.message)
+
+    def _run_failed(self, text: str) -> None:
+        if not self.running:
+            return
+        self._end_run()
+        self.stop_reason = "Stopped: error"
+        self.last_record = self.debugger.last_record
+        self.state_changed.emit()
+        self.error.emit(text)
+        self.stopped.emit(text)
+
+    def _end_run(self) -> None:
+        self._worker.wait()
+        self._worker = None
+        self._run_record = None
+        self.running = False
+        self.running_changed.emit(False)
 
     def reset(self) -> None:
-        if self.running:
-            self.pause()
+        """Back before the first step: the weights and optimizer state as they
+        were when this network was loaded or last edited."""
+        if self.running or self.debugger is None:
+            self._ready()
+            return
+        self.network.set_weights(self._start_weights)
+        if hasattr(self.optimizer, "reset"):
+            self.optimizer.reset()
         self._rebuild_debugger()
         self.state_changed.emit()
         self.message.emit("Reset: back before the first step.")
@@ -305,3 +538,26 @@ class SessionController(QObject):
             self.error.emit(f"Cannot step: {why}")
             return False
         return True
+
+
+def _short_reason(reason) -> str:
+    """A few words for the status bar from a core.breakpoints.StopReason."""
+    if reason.reason == "breakpoint":
+        return f"Stopped: breakpoint {reason.hit.breakpoint.kind} ({reason.hit.message})"
+    if reason.reason == "paused":
+        return f"Paused after {reason.iterations} iteration(s)"
+    return f"Stopped: ran {reason.iterations} iteration(s)"
+
+
+def backward_factors(net: Network, index: int, cache: dict, dout):
+    """(∂E/∂out, ∂out/∂net, δ = ∂E/∂net) of layer ``index`` from the ∂E/∂out it
+    was given, as :class:`core.trace.BackwardLayer` defines them: for the last
+    layer of a fused softmax, ``dout`` is δ already."""
+    layer = net.layers[index]
+    act = getattr(layer, "activation", None)
+    if index == len(net.layers) - 1 and net.fused_softmax:
+        return None, None, dout
+    if act is not None and "net" in cache:
+        net_, out = cache["net"], cache["out"]
+        return dout, act.derivative(net_, out), act.backward(dout, net_, out)
+    return dout, None, dout

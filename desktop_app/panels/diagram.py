@@ -162,6 +162,8 @@ class NetworkDiagram(QGraphicsView):
         self.edges: dict[tuple[int, str, tuple], EdgeItem] = {}   # (layer, "W"/"b", index)
         self.blocks: dict[int, BlockItem] = {}
         self.bias_labels: dict[int, tuple[QGraphicsSimpleTextItem, QPointF]] = {}
+        self.loss_terms: dict[int, QGraphicsSimpleTextItem] = {}
+        self.loss_label: QGraphicsSimpleTextItem | None = None
         self.mode = "empty"
         self._editor: QLineEdit | None = None
         self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS, timeout=self.refresh_values)
@@ -178,6 +180,8 @@ class NetworkDiagram(QGraphicsView):
         self.edges.clear()
         self.blocks.clear()
         self.bias_labels.clear()
+        self.loss_terms.clear()
+        self.loss_label = None
         s = self.session
         self.names = Names(s.layers, s.input_shape)
         if is_neuron_drawable(s.layers, s.input_shape) and s.network is not None:
@@ -232,6 +236,13 @@ class NetworkDiagram(QGraphicsView):
             r = head.boundingRect()
             head.setPos(dst[0].x() - r.width() / 2, dst[-1].y() + RADIUS + 42)
             scene.addItem(head)
+        for j, q in enumerate(columns[-1]):
+            term = QGraphicsSimpleTextItem("")
+            term.setFont(_font(10))
+            term.setPos(q.x() + RADIUS + 10, q.y() - 8)
+            scene.addItem(term)
+            self.loss_terms[j] = term
+        self._add_loss_label(QPointF(columns[-1][0].x() + RADIUS + 10, columns[-1][-1].y() + RADIUS + 40))
         head = QGraphicsSimpleTextItem("input")
         head.setBrush(QBrush(QColor("#555")))
         r = head.boundingRect()
@@ -276,6 +287,15 @@ class NetworkDiagram(QGraphicsView):
                 arrow.setPen(QPen(QColor("#777"), 2))
                 self.scene().addItem(arrow)
             x += 180
+        self._add_loss_label(QPointF(x - 20, 40))
+
+    def _add_loss_label(self, at: QPointF) -> None:
+        self.loss_label = QGraphicsSimpleTextItem("")
+        self.loss_label.setFont(_font(12, bold=True))
+        self.loss_label.setBrush(QBrush(QColor("#8a1512")))
+        self.loss_label.setPos(at)
+        self.loss_label.setToolTip(f"Loss: {self.session.network.loss.formula}" if self.session.network else "")
+        self.scene().addItem(self.loss_label)
 
     def fit(self) -> None:
         rect = self.scene().itemsBoundingRect().adjusted(-20, -20, 20, 20)
@@ -293,6 +313,12 @@ class NetworkDiagram(QGraphicsView):
 
     def refresh_values(self) -> None:
         s = self.session
+        loss = s.loss_values() if s.network is not None else None
+        if self.loss_label is not None:
+            self.loss_label.setText("" if loss is None else f"E_total = {fmt(loss[0])}")
+        for j, term in self.loss_terms.items():
+            name = self.names.unit(len(s.layers) - 1, j)
+            term.setText("" if loss is None or j >= len(loss[1]) else f"E_{name} = {fmt(loss[1][j])}")
         pos = s.position()
         colour = None if pos is None else (BACKWARD if pos.direction == "backward" else FORWARD)
         sel = s.selection
@@ -305,6 +331,8 @@ class NetworkDiagram(QGraphicsView):
                 pen = QPen(colour if current else (SELECTED if selected else QColor("#5a6b85")),
                            4 if current or selected else 1.5)
                 block.setPen(pen)
+        if not self.sceneRect().contains(self.scene().itemsBoundingRect()):
+            self.fit()     # a longer label grew past the edge
 
     def _refresh_neurons(self, pos, colour, sel) -> None:
         s = self.session
@@ -396,6 +424,13 @@ class NetworkDiagram(QGraphicsView):
             self._editor = None
         else:
             super().keyPressEvent(event)
+
+
+def _font(size: int, bold: bool = False) -> QFont:
+    f = QFont()
+    f.setPointSize(size)
+    f.setBold(bold)
+    return f
 
 
 def _short_config(layer) -> str:
