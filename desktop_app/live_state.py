@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from core.errors import LayerLabError
 
@@ -144,6 +144,9 @@ class LiveState(QObject):
         self.dataset: dict | None = None
         session.network_changed.connect(self._on_network_changed)
         session.state_changed.connect(self._on_state_changed)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
         self._on_network_changed()
 
     # --- tracking while stepping ------------------------------------------------------
@@ -246,6 +249,12 @@ class LiveState(QObject):
         if self.training:
             self.run.cancel()
 
+    def shutdown(self) -> None:
+        """Cancel a run and wait for its thread (the app is quitting)."""
+        if self.training:
+            self.run.cancel()
+            self.run.wait()
+
     def _apply_snapshot(self, snap) -> None:
         """Take over a worker snapshot (GUI thread, ≤ 30 Hz) and tell the views."""
         self.grads, self.deltas = snap.grads, snap.deltas
@@ -269,11 +278,12 @@ class LiveState(QObject):
             s.last_hit = hit
         s.running = False
         s.running_changed.emit(False)
+        # a fresh debugger over the trained weights: stepping (and step back) go on from here
+        s.set_optimizer(s.optimizer)
         self.training_changed.emit(False)
         self.finished.emit(reason)
         s.stopped.emit(reason)
         s.message.emit(reason)
-        s.state_changed.emit()
 
 
 def _references(net) -> list[dict]:
