@@ -301,21 +301,23 @@ TORCH_CASES = [
 ]
 
 
+@pytest.mark.parametrize("dtype, rtol", [("float64", 1e-10), ("float32", 2e-5)])
 @pytest.mark.parametrize("ours, hyper, theirs, torch_hyper", TORCH_CASES)
-def test_five_steps_match_torch(ours, hyper, theirs, torch_hyper):
+def test_five_steps_match_torch(ours, hyper, theirs, torch_hyper, dtype, rtol):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(7)
-    w0 = rng.normal(size=(3, 4))
-    grads = [rng.normal(size=(3, 4)) for _ in range(5)]
+    w0 = rng.normal(size=(3, 4)).astype(dtype)
+    grads = [rng.normal(size=(3, 4)).astype(dtype) for _ in range(5)]
 
     opt = OPTIMIZERS[ours](**hyper)
     w = w0
     for g in grads:
         w = opt.update((0, "W"), w, g)
+    assert w.dtype == dtype
 
-    p = torch.nn.Parameter(torch.tensor(w0, dtype=torch.float64))
+    p = torch.nn.Parameter(torch.tensor(w0))
     topt = getattr(torch.optim, theirs)([p], **torch_hyper)
     for g in grads:
-        p.grad = torch.tensor(g, dtype=torch.float64)
+        p.grad = torch.tensor(g)
         topt.step()
-    np.testing.assert_allclose(w, p.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(w, p.detach().numpy(), rtol=rtol, atol=rtol)
