@@ -176,7 +176,18 @@ def test_clicking_a_kernel_opens_it_in_the_editor_and_export_saves_it(tmp_path, 
 
 
 def test_training_steps_redraw_from_the_current_weights(qtbot, lecture):
+    lecture.show()
     conv = lecture.session.network.layers[0]
     conv.params.set_array("W", np.zeros_like(conv.params["W"]))     # as an optimizer would
     lecture.session.state_changed.emit()
     qtbot.waitUntil(lambda: not lecture.rows[0].arrays["net"].any(), timeout=1000)
+
+
+def test_a_hidden_inspector_redraws_when_shown(qtbot, lecture):
+    conv = lecture.session.network.layers[0]
+    conv.params.set_array("W", -conv.params["W"])
+    lecture.session.state_changed.emit()
+    qtbot.wait(60)
+    np.testing.assert_array_equal(lecture.rows[0].arrays["net"][0], HORIZONTAL_EDGE_OUTPUT)   # not yet
+    lecture.show()
+    np.testing.assert_array_equal(lecture.rows[0].arrays["net"][0], -HORIZONTAL_EDGE_OUTPUT)

@@ -69,6 +69,7 @@ class ConvInspector(QWidget):
 
         self._build_ui()
         self.setAcceptDrops(True)
+        self._stale = False
         self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS, timeout=self.refresh)
         session.network_changed.connect(self._schedule)
         session.state_changed.connect(self._schedule)
@@ -214,6 +215,13 @@ class ConvInspector(QWidget):
         if paths:
             self.load_image_files(paths)
 
+    def show_dataset_sample(self, index: int) -> None:
+        """Give the network sample ``index`` of the session's dataset."""
+        self.source = "dataset"
+        self._sync_source_controls()
+        self.index.setValue(index)
+        self.refresh()
+
     def set_input_array(self, array, name: str) -> None:
         """Give the network ``array`` (C, H, W) itself as the input, shown as ``name``."""
         self.custom_input = np.array(array, dtype=np.float64)
@@ -259,8 +267,17 @@ class ConvInspector(QWidget):
 
     # --- computing -------------------------------------------------------------------------
     def _schedule(self) -> None:
-        if not self._timer.isActive():
+        """Redraw soon; a hidden inspector (a closed or background dock) waits until it is shown."""
+        if not self.isVisible():
+            self._stale = True
+        elif not self._timer.isActive():
             self._timer.start()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self.refresh()
 
     def _current_sample(self, net) -> np.ndarray | None:
         """The (C, H, W) array the network receives from the chosen source (None if there is none)."""
