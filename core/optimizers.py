@@ -74,6 +74,8 @@ class Optimizer:
     def __setattr__(self, name, value):
         if name in self.__dict__.get("hyper", ()):
             self.hyper[name] = value
+        elif name == "hyper" and "hyper" in self.__dict__:
+            self.hyper.update(value)              # opt.hyper = {...} sets the values given, checked
         else:
             object.__setattr__(self, name, value)
 

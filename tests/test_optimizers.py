@@ -225,6 +225,10 @@ def test_hyperparameters_are_editable_and_checked():
     with pytest.raises(ConfigError, match="no hyperparameter 'momentum'"):
         opt.hyper["momentum"] = 0.9
     assert opt.hyper == {"lr": 0.5, "betas": (0.9, 0.999), "eps": 1e-6}   # unchanged by the failures
+    opt.hyper = {"betas": [0.8, 0.9]}
+    assert opt.hyper == {"lr": 0.5, "betas": (0.8, 0.9), "eps": 1e-6}
+    with pytest.raises(ConfigError, match="eps must be ≥ 0"):
+        opt.hyper = {"eps": -1.0}
 
 
 @pytest.mark.parametrize("make, message", [
