@@ -128,12 +128,12 @@ def _distort(seg: np.ndarray, rng: np.random.Generator, amount: float) -> np.nda
     u /= np.linalg.norm(u, axis=-1, keepdims=True)
     freq = rng.uniform(1.5, 3.0, (b, 1, 1, 2))
     phase = rng.uniform(0, 2 * np.pi, (b, 1, 1, 2))
-    amp = rng.uniform(0.0, 0.07, (b, 1, 1, 2)) * amount
+    amp = rng.uniform(0.0, 0.1, (b, 1, 1, 2)) * amount
     seg = seg + amp * np.sin(freq * np.einsum("bcy,bsey->bsec", u, seg) + phase)
     # Affine: rotate · shear · scale, then shift; the matrix acts on column vectors (x, y).
-    angle = np.radians(np.clip(rng.normal(0, 9, b), -20, 20)) * amount
-    scale = 1 + rng.uniform(-0.15, 0.1, b) * amount
-    aspect = 1 + rng.uniform(-0.2, 0.2, b) * amount
+    angle = np.radians(np.clip(rng.normal(0, 10, b), -22, 22)) * amount
+    scale = 1 + rng.uniform(-0.2, 0.12, b) * amount
+    aspect = 1 + rng.uniform(-0.25, 0.2, b) * amount
     shear = rng.uniform(-0.35, 0.35, b) * amount
     cos, sin = np.cos(angle), np.sin(angle)
     rotate = np.stack([np.stack([cos, -sin], -1), np.stack([sin, cos], -1)], -2)
@@ -144,17 +144,32 @@ def _distort(seg: np.ndarray, rng: np.random.Generator, amount: float) -> np.nda
     stretch[:, 0, 0] = scale * aspect
     stretch[:, 1, 1] = scale
     m = rotate @ shear_m @ stretch * _SCALE
-    shift = (SIZE - 1) / 2 + rng.uniform(-1.5, 1.5, (b, 2)) * amount
+    shift = (SIZE - 1) / 2 + rng.uniform(-2.0, 2.0, (b, 2)) * amount
     return np.einsum("bxy,bsey->bsex", m, seg) + shift[:, None, None, :]
+
+
+def _keep_inside(seg: np.ndarray, margin: np.ndarray) -> np.ndarray:
+    """Shift (and if need be shrink) each digit's segments (B, S, 2, 2) so that
+    its ink, reaching ``margin`` (B, 1) pixels beyond the strokes, stays inside the image."""
+    points = seg.reshape(len(seg), -1, 2)
+    low, high = points.min(axis=1), points.max(axis=1)                   # (B, 2) bounding boxes
+    centre = (low + high) / 2
+    room = (SIZE - 1) - 2 * margin                                        # (B, 1)
+    shrink = np.minimum(1.0, room / np.maximum(high - low, 1e-9)).min(axis=1, keepdims=True)
+    half = (high - low) / 2 * shrink
+    new_centre = np.clip(centre, margin + half, (SIZE - 1) - margin - half)
+    placed = (points - centre[:, None]) * shrink[:, None] + new_centre[:, None]
+    return placed.reshape(seg.shape)
 
 
 def _render(seg: np.ndarray, rng: np.random.Generator, amount: float) -> np.ndarray:
     """Ink of each pixel for template segments (B, S, 2, 2): returns (B, SIZE, SIZE) in [0, 1]."""
     b = seg.shape[0]
-    d = _distance_to_segments(_distort(seg, rng, amount).astype(np.float32))
-    radius = rng.uniform(0.8, 1.9, (b, 1)) if amount else np.full((b, 1), 1.3)
-    softness = rng.uniform(0.6, 1.4, (b, 1)) if amount else np.ones((b, 1))
-    intensity = rng.uniform(0.75, 1.0, (b, 1)) if amount else np.ones((b, 1))
+    radius = np.maximum(1.3 + rng.uniform(-0.6, 0.8, (b, 1)) * amount, 0.4)
+    softness = np.maximum(1.0 + rng.uniform(-0.4, 0.4, (b, 1)) * amount, 0.2)
+    intensity = np.clip(1.0 - rng.uniform(0.0, 0.25, (b, 1)) * amount, 0.3, 1.0)
+    seg = _keep_inside(_distort(seg, rng, amount), radius + softness / 2)
+    d = _distance_to_segments(seg.astype(np.float32))
     ink = np.clip((radius + softness / 2 - d) / softness, 0.0, 1.0) * intensity
     return ink.reshape(b, SIZE, SIZE)
 
