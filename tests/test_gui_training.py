@@ -1,0 +1,193 @@
+"""Training in the worker thread: pause, resume, cancel, a free GUI thread,
+live curves, hyperparameters edited while training, breakpoints, divergence."""
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QTimer
+
+from core import Dense, Network
+from core.datasets import TOY_DATASETS
+from core.optimizers import SGD, Adam
+from desktop_app.live_state import live_state
+from desktop_app.panels.training_panel import TrainingPanel
+from desktop_app.session import SessionController
+from desktop_app.training_job import TrainerJob, TrainingSettings
+from desktop_app.training_worker import TrainingRun
+
+
+def xor_session(epochs_net=None):
+    s = SessionController()
+    net = Network([Dense(8, activation="tanh"), Dense(2, activation="softmax")],
+                  input_shape=(2,), loss="cross_entropy", seed=0)
+    x, y = TOY_DATASETS["xor"].generate(n=200)
+    s.set_network(net, Adam(lr=0.01), x, y, dataset_name="xor")
+    return s
+
+
+def wait_finished(qtbot, live, timeout=20_000):
+    if live.training:
+        with qtbot.waitSignal(live.finished, timeout=timeout) as blocker:
+            pass
+        return blocker.args[0]
+    return None
+
+
+def test_pause_resume_cancel(qtbot):
+    s = xor_session()
+    live = live_state(s)
+    assert live.start_training(TrainingSettings(epochs=100_000, batch_size=1))
+    assert s.running
+    qtbot.waitUntil(lambda: live.iteration > 0, timeout=5000)
+
+    live.pause()
+    qtbot.waitUntil(lambda: live.run.worker.is_paused, timeout=1000)
+    qtbot.wait(150)                                  # let the worker reach its pause point
+    paused_at = s.optimizer.state[(0, "W")]["step"]
+    qtbot.wait(200)
+    assert s.optimizer.state[(0, "W")]["step"] == paused_at      # no update while paused
+
+    live.resume()
+    qtbot.waitUntil(lambda: s.optimizer.state[(0, "W")]["step"] > paused_at, timeout=2000)
+
+    with qtbot.waitSignal(live.finished, timeout=2000) as blocker:
+        live.cancel()
+    assert blocker.args == ["Cancelled."]
+    assert not s.running and not live.training
+
+
+def test_gui_thread_stays_free_while_training(qtbot):
+    s = xor_session()
+    live = live_state(s)
+    ticks = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    live.start_training(TrainingSettings(epochs=100_000, batch_size=4))
+    qtbot.wait(600)
+    assert live.training
+    with qtbot.waitSignal(live.finished, timeout=2000):
+        live.cancel()
+    timer.stop()
+    assert len(ticks) >= 20                          # a 10 ms timer kept firing (≥ 20 of ~60)
+    assert live.iteration > 0
+
+
+def test_training_panel_trains_and_draws_curves(qtbot):
+    s = xor_session()
+    panel = TrainingPanel(s)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.epochs.setValue(30)
+    panel.val_split.setValue(0.25)
+    panel.batch.setValue(16)
+    with qtbot.waitSignal(live_state(s).finished, timeout=20_000) as blocker:
+        panel.train_button.click()
+        assert not panel.train_button.isEnabled() and panel.pause_button.isEnabled()
+    assert blocker.args[0].startswith("Finished 30 epochs")
+    history = live_state(s).history
+    assert len(history["train_loss"]) == 30 and len(history["val_loss"]) == 30
+    xs, ys = panel.curves["train_loss"].getData()
+    assert list(xs) == list(range(1, 31))
+    np.testing.assert_allclose(ys, history["train_loss"])
+    _, val_acc = panel.curves["val_acc"].getData()
+    assert len(val_acc) == 30
+    assert history["train_loss"][-1] < history["train_loss"][0]
+    assert panel.progress_bar.value() == 1000
+    assert panel.train_button.isEnabled()
+
+
+def test_early_stopping_marks_the_best_epoch(qtbot):
+    s = SessionController()
+    net = Network([Dense(1)], input_shape=(1,), loss="mse")
+    x, y = TOY_DATASETS["noisy_line"].generate(n=60, noise=0.3)
+    s.set_network(net, SGD(lr=0.1), x, y)
+    panel = TrainingPanel(s)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.epochs.setValue(2000)
+    panel.val_split.setValue(0.3)
+    panel.patience.setValue(3)
+    with qtbot.waitSignal(live_state(s).finished, timeout=20_000) as blocker:
+        panel.train_button.click()
+    assert "Stopped early" in blocker.args[0]
+    best = live_state(s).best_epoch
+    assert best is not None and best < len(live_state(s).history["val_loss"])
+    assert panel.best_lines[0].isVisible() and panel.best_lines[0].value() == best
+
+
+def test_learning_rate_edited_while_training_is_used(qtbot):
+    s = xor_session()
+    panel = TrainingPanel(s)
+    qtbot.addWidget(panel)
+    live = live_state(s)
+    panel.epochs.setValue(100_000)
+    panel.train_button.click()
+    qtbot.waitUntil(lambda: live.iteration > 0, timeout=5000)
+    field = panel.hyper.fields[("lr", None)]
+    field.setText("0.05")
+    field.editingFinished.emit()
+    assert s.optimizer.hyper["lr"] == 0.05
+    field.setText("-1")
+    field.editingFinished.emit()
+    assert s.optimizer.hyper["lr"] == 0.05 and field.text() == "0.05"   # refused, old value shown
+    with qtbot.waitSignal(live.finished, timeout=2000):
+        panel.cancel_button.click()
+
+
+def test_breakpoints_stop_full_speed_training(qtbot):
+    s = xor_session()
+    s.debugger.add_breakpoint("iteration", n=25)
+    live = live_state(s)
+    with qtbot.waitSignal(live.finished, timeout=10_000) as blocker:
+        live.start_training(TrainingSettings(epochs=1000, batch_size=8))
+    assert blocker.args[0].startswith("Breakpoint:")
+    assert live.iteration == 25
+    assert s.optimizer.state[(0, "W")]["step"] == 25
+
+
+def test_a_far_too_large_learning_rate_diverges_without_crashing(qtbot):
+    from desktop_app.main_window import MainWindow
+    s = SessionController()
+    window = MainWindow(s)
+    qtbot.addWidget(window)
+    net = Network([Dense(16, activation="relu"), Dense(1)], input_shape=(1,), loss="mse", seed=0)
+    x, y = TOY_DATASETS["noisy_line"].generate(n=100)
+    s.set_network(net, SGD(lr=50.0), x, y)
+    panel = TrainingPanel(s)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.epochs.setValue(50)
+    with qtbot.waitSignal(live_state(s).finished, timeout=20_000) as blocker:
+        panel.train_button.click()
+    reason = blocker.args[0]
+    assert "diverged" in reason and "learning rate 50" in reason
+    assert "diverged" in panel.progress_text.text()
+    assert "diverged" in window.statusBar().currentMessage()
+    losses = live_state(s).history["iteration_loss"]
+    assert not np.isfinite(losses[-1])
+    panel.refresh_curves()                           # NaN/inf points are skipped, not drawn
+    assert not s.running
+
+
+def test_job_records_watches_every_iteration():
+    s = xor_session()
+    job = TrainerJob(s.network, s.optimizer, s.x, s.y, TrainingSettings(epochs=2, batch_size=50),
+                     watch_keys=[(1, "W", (0, 1))])
+    while job.advance(3) is None:
+        pass
+    snap = job.snapshot()
+    its, values = snap.watches[0]
+    assert its == list(range(1, 9)) and len(values) == 8      # 2 epochs × 4 batches
+    assert values[-1] == s.network.layers[1].params["W"][0, 1]
+    assert snap.progress.fraction == 1.0
+    assert snap.grads is not None and set(snap.grads[0]) == {"W", "b"}
+
+
+def test_training_refuses_without_data(qtbot):
+    s = SessionController()
+    errors = []
+    s.error.connect(errors.append)
+    assert not live_state(s).start_training(TrainingSettings())
+    assert errors and "Cannot train yet" in errors[0]
