@@ -95,8 +95,8 @@ class Trainer:
     ``patience``: stop when the monitored loss has not improved for that many
     epochs: the validation loss, or without a validation split the training loss
     the weights give at the end of each epoch; with ``restore_best`` the weights
-    of the best epoch are put back. ``shuffle=False``
-    keeps the training samples in order (to compare with a hand calculation).
+    of the best epoch are put back. ``shuffle=False`` keeps the training samples
+    in order (to compare with a hand calculation).
     """
 
     def __init__(self, net, optimizer, x, y, batch_size=32, val_split=0.0, seed=0,
@@ -110,7 +110,8 @@ class Trainer:
             raise InputError("The targets must be finite numbers; clean or drop samples with NaN targets.")
         if np.issubdtype(y.dtype, np.floating):
             y = y.astype(net.dtype, copy=False)     # float32 networks compute in float32 throughout
-        net.evaluate(x[:1], y[:1])   # raises ShapeError/InputError now if targets do not fit the outputs
+        # Targets that do not fit the outputs (shape, class labels out of range) fail now, not mid-run.
+        net.loss.check(np.zeros((len(y),) + net.output_shape, net.dtype), y)
         batch_size = _whole(batch_size, "batch_size", 1)
         val_split = _fraction(val_split)
         if patience is not None:

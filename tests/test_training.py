@@ -98,6 +98,9 @@ def test_bad_data_raises_before_training():
         Trainer(line_net(), SGD(), x, np.zeros((5, 2)))
     with pytest.raises(InputError, match="NaN"):
         Trainer(line_net(), SGD(), x, np.full((5, 1), np.nan))
+    labels = np.array([0, 1, 0, 1, 2])                             # 2 is no class of a 2-output network
+    with pytest.raises(InputError, match="0..1"):
+        Trainer(mlp(), SGD(), np.zeros((5, 2)), labels)
     with pytest.raises(ConfigError, match="no training sample"):
         Trainer(line_net(), SGD(), x[:1], y[:1], val_split=0.5)
 
