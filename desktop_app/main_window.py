@@ -121,8 +121,8 @@ class MainWindow(QMainWindow):
         # --- panels of the training and conv views (engineers gui-train, gui-conv) ---
         from .panels.conv_inspector import install_conv_inspector
         self.conv_inspector = install_conv_inspector(self)
-        from .panels.conv_inspector import install_conv_inspector
-        self.conv_inspector = install_conv_inspector(self)
+        from .dataset_actions import install_dataset_actions
+        install_dataset_actions(self)
 
     def set_central_panel(self, key: str, widget: QWidget) -> None:
         """Put ``widget`` in the middle of the window, under the notice bar."""

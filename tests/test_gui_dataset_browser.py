@@ -1,0 +1,107 @@
+"""The dataset browser and the Data menu's loaders."""
+import numpy as np
+import pytest
+
+from core.datasets import save_idx
+from core.layers.dense import Dense
+from core.network import Network
+from desktop_app.dataset_actions import load_digits, load_images, load_mnist
+from desktop_app.panels.dataset_browser import PAGE_SIZE, DatasetBrowser
+from desktop_app.session import SessionController
+
+
+@pytest.fixture
+def session():
+    return SessionController()
+
+
+@pytest.fixture
+def browser(qtbot, session):
+    panel = DatasetBrowser(session)
+    qtbot.addWidget(panel)
+    return panel
+
+
+def classifier(session, x, y):
+    """A one-layer softmax classifier on flattened 2-feature or image data, set on the session."""
+    net = Network([Dense(3, activation="softmax")], input_shape=x.shape[1:], loss="cross_entropy")
+    session.set_network(net, x=x, y=y)
+    return net
+
+
+def test_pages_of_thumbnails_with_labels(browser, session):
+    assert load_digits(session, n=60)
+    browser.refresh()
+    assert browser.stack.currentWidget() is browser.grid
+    assert browser.grid.count() == PAGE_SIZE and browser.page.maximum() == 2
+    first = browser.grid.item(0)
+    assert first.text().startswith("#0\nlabel ") and str(session.y[0]) in first.text()
+    browser.page.setValue(2)
+    browser.refresh()
+    assert browser.grid.count() == 60 - PAGE_SIZE
+    assert browser.grid.item(0).data(0x0100) == PAGE_SIZE          # Qt.UserRole: the sample index
+
+
+def test_wrong_predictions_are_highlighted_and_can_be_listed_alone(browser, session):
+    x = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0], [0.0, 0.0]])
+    y = np.array([0, 1, 2, 0])
+    net = classifier(session, x, y)
+    # the network predicts class 0 for x0, class 1 for x1, class 2 for x2 and x3 (bias favours 2)
+    net.layers[0].params["W"] = [[5.0, 0, 0], [0, 5.0, 0]]
+    net.layers[0].params["b"] = [0.0, 0.0, 1.0]
+    browser.refresh()
+    assert browser.stack.currentWidget() is browser.table
+    rows = [[browser.table.item(r, c).text() for c in (0, 3, 4)] for r in range(4)]
+    assert rows == [["0", "0", "0"], ["1", "1", "1"], ["2", "2", "2"], ["3", "0", "2"]]
+    backgrounds = [browser.table.item(r, 3).background().color().name() for r in range(4)]
+    assert backgrounds[3] == "#f8c9c6" and "#f8c9c6" not in backgrounds[:3]
+    browser.only_wrong.setChecked(True)
+    assert browser.table.rowCount() == 1 and browser.table.item(0, 0).text() == "3"
+    assert browser.summary.text() == "1 wrong of 4"
+
+
+def test_predictions_follow_the_weights(qtbot, browser, session):
+    x = np.array([[1.0, 0.0], [0.0, 1.0]])
+    net = classifier(session, x, np.array([0, 1]))
+    net.layers[0].params["W"] = [[5.0, 0, 0], [0, 5.0, 0]]
+    browser.refresh()
+    assert browser.table.item(1, 4).text() == "1"
+    net.layers[0].params["W"] = [[5.0, 0, 0], [5.0, 0, 0]]
+    session.state_changed.emit()
+    qtbot.waitUntil(lambda: browser.table.item(1, 4).text() == "0", timeout=1000)
+
+
+def test_double_click_asks_to_show_the_sample(qtbot, browser, session):
+    load_digits(session, n=12)
+    browser.refresh()
+    with qtbot.waitSignal(browser.sample_activated) as shown:
+        browser.grid.itemDoubleClicked.emit(browser.grid.item(5))
+    assert shown.args == [5]
+
+
+def test_mnist_folder_loads_and_a_broken_one_keeps_the_data(qtbot, tmp_path, session):
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 7), ("t10k", 3)):
+        save_idx(tmp_path / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
+        save_idx(tmp_path / f"{prefix}-labels-idx1-ubyte", rng.integers(0, 10, n, dtype=np.uint8))
+    assert load_mnist(session, str(tmp_path), "test")
+    assert session.x.shape == (3, 1, 28, 28) and session.y.shape == (3,)
+    (tmp_path / "t10k-labels-idx1-ubyte").unlink()
+    with qtbot.waitSignal(session.error) as error:
+        assert not load_mnist(session, str(tmp_path))
+    assert "t10k-labels-idx1-ubyte" in error.args[0]
+    assert session.x.shape == (3, 1, 28, 28)
+
+
+def test_image_folder_loads_classes_fitted_to_the_input(qtbot, tmp_path, session):
+    from PIL import Image
+    for name, value in (("cats", 30), ("dogs", 220)):
+        (tmp_path / name).mkdir()
+        for k in range(2):
+            Image.fromarray(np.full((40, 30), value, np.uint8)).save(tmp_path / name / f"{k}.png")
+    assert load_images(session, str(tmp_path))
+    assert session.x.shape == (4, 1, 28, 28) and list(session.y) == [0, 0, 1, 1]
+    assert "0 cats, 1 dogs" in session.dataset_name
+    with qtbot.waitSignal(session.error):
+        assert not load_images(session, str(tmp_path / "nowhere"))
+    assert session.x.shape == (4, 1, 28, 28)
