@@ -16,6 +16,7 @@ import numpy as np
 
 from .datasets import circle, digits, xor
 from .layers import Conv2D, Dense, Flatten, MaxPool2D
+from .layers.base import check_positive_int
 from .network import Network
 from .optimizers import SGD, Adam, Optimizer
 
@@ -107,6 +108,7 @@ def deep_sigmoid_stack(depth: int = 10) -> Template:
 
     Each layer multiplies the backward signal by g′(net) ≤ 0.25 (and by its weights),
     so ∂E/∂W of the first layer is millions of times smaller than of the last."""
+    depth = check_positive_int(depth, "depth", "deep_sigmoid_stack")
     x, y = circle(200, noise=0.1, seed=0)
     layers = [Dense(8, activation="sigmoid") for _ in range(depth)]
     net = Network(layers + [Dense(2, activation="softmax")], input_shape=(2,),

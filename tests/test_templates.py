@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from core import SGD, Adam, Conv2D, MaxPool2D, Network
+from core import SGD, Adam, ConfigError, Conv2D, MaxPool2D, Network
 from core.optimizers import Optimizer
 from core.templates import TEMPLATES, Template, lenet5, perceptron, worked_example
 from core.training import Trainer
@@ -57,6 +57,9 @@ def test_deep_sigmoid_stack_shows_vanishing_gradients():
     _, grads = t.network.forward_backward(t.x, t.y)
     first, last = np.linalg.norm(grads[0]["W"]), np.linalg.norm(grads[-1]["W"])
     assert first < last * 1e-4
+    assert len(TEMPLATES["deep_sigmoid_stack"](depth=3).network.layers) == 4
+    with pytest.raises(ConfigError, match="depth"):
+        TEMPLATES["deep_sigmoid_stack"](depth=0)
 
 
 def test_lenet5_has_61706_parameters():
