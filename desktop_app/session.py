@@ -68,6 +68,18 @@ class LayerValues:
     dout: np.ndarray | None        # ∂E/∂out
     dout_dnet: np.ndarray | None   # ∂out/∂net
     delta: np.ndarray | None       # ∂E/∂net
+    #: while stepping unit by unit through this layer: how many units of the
+    #: forward (net, out) or backward (∂E/∂out, ∂out/∂net, δ) values are revealed
+    forward_units: int | None = None
+    backward_units: int | None = None
+
+    def get(self, key: str, unit: int):
+        """Value ``key`` of unit ``unit`` for sample 0, or None if not computed or not revealed."""
+        array = getattr(self, key)
+        limit = self.forward_units if key in ("net", "out") else self.backward_units
+        if array is None or (key != "x" and limit is not None and unit >= limit):
+            return None
+        return float(np.asarray(array)[0].ravel()[unit])
 
 
 @dataclass
@@ -94,7 +106,7 @@ class SessionController(QObject):
         super().__init__(parent)
         self.layers: list[Layer] = []
         self.input_shape: tuple[int, ...] = (2,)
-        self.loss_name = "half_sse"
+        self.loss_name = "mse"
         self.network: Network | None = None
         self.optimizer = None
         self.x: np.ndarray | None = None
@@ -258,6 +270,7 @@ class SessionController(QObject):
         self._breakpoints = dbg.breakpoints
         self.debugger = dbg
         self._start_weights = self.network.get_weights()
+        self.breakpoints_changed.emit()
 
     @property
     def can_run(self) -> bool:
@@ -290,7 +303,8 @@ class SessionController(QObject):
             return ("record", self._run_record) if self._run_record is not None else None
         if dbg.state.indices is not None:
             return "state", dbg.state
-        last = dbg.last_iteration
+        with np.errstate(all="ignore"):      # records of a diverged pass hold inf / NaN
+            last = dbg.last_iteration
         return ("record", last) if last is not None else None
 
     def revealed_units(self, index: int, phase: str) -> int | None:
@@ -323,8 +337,10 @@ class SessionController(QObject):
         cache = p.caches[index]
         dout = dout_dnet = delta = None
         if p.douts[index] is not None:
-            dout, dout_dnet, delta = backward_factors(self.network, index, cache, p.douts[index])
-        return LayerValues(p.inputs[index], cache.get("net"), p.outs[index], dout, dout_dnet, delta)
+            with np.errstate(all="ignore"):
+                dout, dout_dnet, delta = backward_factors(self.network, index, cache, p.douts[index])
+        return LayerValues(p.inputs[index], cache.get("net"), p.outs[index], dout, dout_dnet, delta,
+                           self.revealed_units(index, "forward"), self.revealed_units(index, "backward"))
 
     def layer_grads(self, index: int) -> dict | None:
         """∂E/∂param by name for layer ``index`` in the shown pass, or None."""
@@ -346,7 +362,8 @@ class SessionController(QObject):
             return None if p.loss is None else (p.loss.value, np.asarray(p.loss.terms)[0])
         if p.loss is None:
             return None
-        return float(p.loss), np.asarray(self.network.loss.terms(p.z, p.yb))[0]
+        with np.errstate(all="ignore"):      # a diverging run overflows: shown as inf / NaN
+            return float(p.loss), np.asarray(self.network.loss.terms(p.z, p.yb))[0]
 
     def status(self) -> dict[str, str]:
         """Texts for the status bar: ``phase`` (what comes next), ``iteration``,

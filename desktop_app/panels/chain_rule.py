@@ -153,11 +153,12 @@ class ChainRulePanel(QWidget):
             return ""
         names = Names(s.layers, s.input_shape)
         v = s.layer_values(sel.layer)
-        u = _unit(names, sel.layer, sel.index[0])
-        if v is None or v.delta is None or v.dout is None or v.dout_dnet is None:
-            return f"<p>δ{u} = ∂E/∂net{u} appears once the backward pass reaches layer {sel.layer}.</p>"
         j = sel.index[0]
-        dout, slope, delta = (float(np.asarray(a)[0].ravel()[j]) for a in (v.dout, v.dout_dnet, v.delta))
+        u = _unit(names, sel.layer, j)
+        dout, slope, delta = (None, None, None) if v is None else \
+            (v.get("dout", j), v.get("dout_dnet", j), v.get("delta", j))
+        if dout is None or slope is None or delta is None:
+            return f"<p>δ{u} = ∂E/∂net{u} appears once the backward pass reaches layer {sel.layer}.</p>"
         return (f"<p style='font-size:13pt'>δ{u} = ∂E/∂out{u} · ∂out{u}/∂net{u} = "
                 f"{lecture_number(dout)} · {lecture_number(slope)} = <b>{lecture_number(delta)}</b></p>")
 

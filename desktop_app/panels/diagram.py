@@ -346,9 +346,9 @@ class NetworkDiagram(QGraphicsView):
                 v = s.layer_values(li)
                 parts = []
                 for key, label in (("net", "net"), ("out", "out"), ("delta", "δ")):
-                    arr = getattr(v, key) if v is not None else None
-                    if arr is not None:
-                        parts.append(f"{label} {fmt(np.asarray(arr)[0, j])}")
+                    value = v.get(key, j) if v is not None else None
+                    if value is not None:
+                        parts.append(f"{label} {fmt(value)}")
                 text = "\n".join(parts)
                 tip = f"{self.names.unit(li, j)}: " + (", ".join(parts) if parts else "not computed yet")
             neuron.set_values(text if li >= 0 else text)

@@ -146,12 +146,11 @@ class ValuesPanel(QWidget):
         self.title.setText(f"Layer {i}: {layer!r}  —  sample 1 of the batch"
                            + ("" if v is not None else "  (not computed yet: step forward)"))
         n_units = int(np.prod(s.shapes[i])) if i < len(s.shapes) else 0
-        columns = [None if v is None else _flat(getattr(v, k))
-                   for k in ("net", "out", "dout", "dout_dnet", "delta")]
         rows = []
         for j in range(min(n_units, MAX_ROWS)):
             label = names.unit(i, j) if len(s.shapes[i]) == 1 else f"[{j}]"
-            rows.append([label] + [None if c is None else c[j] for c in columns])
+            rows.append([label] + [None if v is None else v.get(k, j)
+                                   for k in ("net", "out", "dout", "dout_dnet", "delta")])
         self.units.fill(rows)
         x = None if v is None else _flat(v.x)
         n_in = int(np.prod(layer.input_shape)) if layer.input_shape else 0

@@ -1,0 +1,161 @@
+"""Stepping the lecture's worked example through the main window: the diagram,
+the values table, the chain-rule panel and the status bar show the lecture's
+numbers; step back restores them; breakpoints stop a diverging run."""
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+
+from core import Dense, Network
+from core.optimizers import SGD
+from gui_helpers import act, diagram_texts, open_window, panel_snapshot, settle, table_texts
+
+
+@pytest.fixture(autouse=True)
+def _settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAYERLAB_SETTINGS_DIR", str(tmp_path))
+
+
+def click_edge(qtbot, window, key):
+    """Click the middle of a diagram edge, as the user would."""
+    view = window.panels["diagram"]
+    edge = view.edges[key]
+    middle = (edge.a + edge.b) / 2
+    qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=view.mapFromScene(middle))
+
+
+def test_stepping_the_worked_example_shows_the_lecture_numbers(qtbot):
+    window, session = open_window(qtbot)
+    act(window, "step_phase")                      # the forward pass
+    settle(qtbot)
+    d = diagram_texts(window)
+    assert d["neuron (0, 0)"] == "net 0.3775\nout 0.5933"          # h1
+    assert d["neuron (0, 1)"] == "net 0.3925\nout 0.5969"          # h2
+    assert d["neuron (1, 0)"] == "net 1.106\nout 0.7514"           # o1
+    assert d["neuron (1, 1)"].endswith("out 0.7729")               # o2
+    assert d["loss"] == ""                                         # not computed yet
+    act(window, "step_layer")                      # the loss
+    settle(qtbot)
+    d = diagram_texts(window)
+    assert d["loss"] == "E_total = 0.2984"
+    assert d["E term 0"] == "E_o1 = 0.2748" and d["E term 1"] == "E_o2 = 0.02356"
+    assert window.status_labels["loss"].text() == "E = 0.298371"
+
+    act(window, "step_layer")                      # backward through the output layer
+    click_edge(qtbot, window, (1, "W", (0, 0)))   # w5
+    settle(qtbot)
+    assert session.selection.param == "W" and session.selection.index == (0, 0)
+    chain = window.panels["chain_rule"].plain_text()
+    assert "0.741 · 0.187 · 0.593 = 0.082" in chain
+    assert "= 0.4 − 0.5 · 0.082 = 0.359" in chain
+    assert "✓" in chain                                            # the finite-difference check
+    units = table_texts(window.panels["values"].units)
+    assert units[0][:5] == ["o1", "1.10591", "0.751365", "0.741365", "0.186816"]
+    params = table_texts(window.panels["values"].params)
+    assert ["w5", "0.4", "0.082167"] == params[0]
+    assert "δ 0.1385" in diagram_texts(window)["neuron (1, 0)"]
+    assert "backward layer 0" in window.status_labels["phase"].text()
+
+    act(window, "step_phase")                      # the rest of the backward pass
+    act(window, "step_layer")                      # the update
+    settle(qtbot)
+    assert session.network.layers[1].params["W"][0, 0] == pytest.approx(0.35891648)
+    assert "w5 0.3589" == diagram_texts(window)["edge (1, 'W', (0, 0))"]
+    act(window, "step_phase")                      # forward again with the new weights
+    act(window, "step_layer")                      # and the loss
+    settle(qtbot)
+    assert diagram_texts(window)["loss"] == "E_total = 0.291"
+    assert window.status_labels["iteration"].text() == "Iteration 1"
+
+
+def test_unit_steps_reveal_one_neuron_at_a_time_and_highlight_it(qtbot):
+    window, session = open_window(qtbot)
+    act(window, "step_unit")
+    settle(qtbot)
+    d = diagram_texts(window)
+    assert d["neuron (0, 0)"] == "net 0.3775\nout 0.5933"
+    assert d["neuron (0, 1)"] == ""                                # h2 not revealed yet
+    view = window.panels["diagram"]
+    assert view.neurons[(0, 0)].pen().width() == 5                # the current unit, outlined
+    assert view.neurons[(0, 1)].pen().width() < 5
+    act(window, "step_unit")
+    settle(qtbot)
+    assert diagram_texts(window)["neuron (0, 1)"] == "net 0.3925\nout 0.5969"
+
+
+def test_step_back_restores_the_previous_numbers_in_every_panel(qtbot):
+    window, session = open_window(qtbot)
+    click_edge(qtbot, window, (1, "W", (0, 0)))
+    snapshots = []
+    for step in ("step_layer", "step_layer", "step_layer", "step_layer", "step_layer", "step_layer"):
+        settle(qtbot)
+        snapshots.append(panel_snapshot(window))
+        act(window, step)
+    settle(qtbot)
+    after = panel_snapshot(window)
+    assert after != snapshots[-1]
+    for before in reversed(snapshots):
+        act(window, "step_back")
+        settle(qtbot)
+        assert panel_snapshot(window) == before
+
+
+def diverging_regression(lr):
+    """y = 3x + 1 fitted by one linear unit: with a far too large η every step overshoots."""
+    x = np.linspace(-1, 1, 20)[:, None]
+    net = Network([Dense(1)], input_shape=(1,), loss="mse")
+    return net, SGD(lr=lr), x, 3 * x + 1
+
+
+def test_a_nan_breakpoint_stops_a_diverging_run_and_says_so(qtbot):
+    window, session = open_window(qtbot, template=None)
+    session.set_network(*diverging_regression(lr=1e3))
+    with qtbot.waitSignal(session.stopped, timeout=15_000):
+        act(window, "run")
+    assert not session.running
+    stop = window.status_labels["stop"].text()
+    assert "nonfinite" in stop
+    assert "breakpoint" in window.statusBar().currentMessage()
+    panel = window.panels["breakpoints"]
+    assert panel.hit_label.text().startswith("Hit:")
+    assert window.debugger_actions.actions["step_layer"].isEnabled()
+
+
+def test_a_divergence_breakpoint_added_in_the_panel_stops_the_run(qtbot):
+    window, session = open_window(qtbot, template=None)
+    session.set_network(*diverging_regression(lr=5.0))
+    panel = window.panels["breakpoints"]
+    panel.table.item(0, 0).setCheckState(Qt.Unchecked)          # turn the NaN breakpoint off
+    assert session.breakpoints()[0].enabled is False
+    panel.kind.setCurrentText("loss_rising")
+    panel.setting_controls["iterations"].setValue(3)
+    qtbot.mouseClick(panel.findChild(QPushButton, "add_breakpoint"), Qt.LeftButton)
+    assert [bp.kind for bp in session.breakpoints()] == ["nonfinite", "loss_rising"]
+    with qtbot.waitSignal(session.stopped, timeout=15_000):
+        act(window, "run")
+    assert "loss_rising" in window.status_labels["stop"].text()
+    assert session.debugger.iteration >= 3
+    assert np.isfinite(session.network.layers[0].params["W"]).all()
+
+
+def test_pause_stops_a_run_quickly(qtbot):
+    window, session = open_window(qtbot)
+    act(window, "run")
+    assert session.running and window.debugger_actions.actions["pause"].isEnabled()
+    assert not window.debugger_actions.actions["step_unit"].isEnabled()
+    qtbot.wait(100)
+    with qtbot.waitSignal(session.stopped, timeout=2_000):
+        act(window, "pause")
+    assert "Paused" in window.status_labels["stop"].text()
+    assert session.debugger.iteration > 0
+
+
+def test_reset_returns_to_the_lecture_weights(qtbot):
+    window, session = open_window(qtbot)
+    act(window, "step_iteration")
+    assert session.network.layers[1].params["W"][0, 0] != 0.4
+    act(window, "reset")
+    settle(qtbot)
+    assert session.network.layers[1].params["W"][0, 0] == 0.4
+    assert diagram_texts(window)["loss"] == ""
+    assert window.status_labels["iteration"].text() == "Iteration 0"
