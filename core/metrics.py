@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-TASKS = ("multiclass", "binary", "regression")
-
-
 def task_kind(net, y) -> str:
-    """Which of ``TASKS`` training ``net`` on targets ``y`` is."""
+    """Which task training ``net`` on targets ``y`` is: "multiclass", "binary" or "regression"."""
     y = np.asarray(y)
     out_shape = net.output_shape
     if len(out_shape) != 1 or y.size == 0 or not np.all(np.isfinite(y)):
