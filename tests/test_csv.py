@@ -1,9 +1,10 @@
-"""core.datasets.tabular: CSV files with a header, a target column and numeric features."""
+"""core.datasets.tabular and .splits: CSV files with a header, a target column and numeric
+features; then train/validation/test splits and standardisation."""
 import numpy as np
 import pytest
 
-from core.datasets import load_csv
-from core.errors import DataError
+from core.datasets import Standardizer, load_csv, standardize, train_val_test_split
+from core.errors import ConfigError, DataError, InputError, ShapeError
 
 
 def write(tmp_path, text, name="data.csv"):
@@ -96,3 +97,69 @@ def test_byte_order_mark_and_tabs(tmp_path):
     path.write_bytes("x\tlabel\n1\tyes\n2\tno\n".encode("utf-8-sig"))
     data = load_csv(path, target="label")
     assert data.feature_names == ["x"] and data.class_names == ["no", "yes"]
+
+
+# --- splits and standardisation (the next steps after loading a table) -----------------
+
+def test_split_sizes_are_seeded_disjoint_and_ordered():
+    x = np.arange(100).reshape(50, 2)
+    y = np.arange(50)
+    parts = train_val_test_split(x, y, val=0.2, test=0.1, seed=3)
+    assert (len(parts.y_train), len(parts.y_val), len(parts.y_test)) == (35, 10, 5)
+    everything = np.concatenate([parts.y_train, parts.y_val, parts.y_test])
+    assert sorted(everything.tolist()) == list(range(50))
+    np.testing.assert_array_equal(parts.x_val[:, 0], 2 * parts.y_val)     # rows stay with their targets
+    assert np.all(np.diff(parts.y_train) > 0)                             # original order inside a part
+    again = train_val_test_split(x, y, val=0.2, test=0.1, seed=3)
+    other = train_val_test_split(x, y, val=0.2, test=0.1, seed=4)
+    np.testing.assert_array_equal(parts.y_test, again.y_test)
+    assert not np.array_equal(parts.y_test, other.y_test)
+
+
+def test_split_small_sets_and_empty_parts():
+    parts = train_val_test_split(np.zeros((5, 1)), np.zeros(5), val=0.05, test=0.0)
+    assert (len(parts.x_train), len(parts.x_val), len(parts.x_test)) == (4, 1, 0)
+    assert parts.x_test.shape == (0, 1)
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    (dict(val=0.5, test=0.5), ConfigError), (dict(val=1.0), ConfigError), (dict(test=-0.1), ConfigError),
+])
+def test_split_refuses_bad_fractions(kwargs, error):
+    with pytest.raises(error):
+        train_val_test_split(np.zeros((10, 2)), np.zeros(10), **kwargs)
+
+
+def test_split_refuses_mismatched_lengths():
+    with pytest.raises(ShapeError, match="one row per sample"):
+        train_val_test_split(np.zeros((10, 2)), np.zeros(9))
+
+
+def test_standardize_uses_training_statistics_only():
+    train = np.array([[0.0, 10.0, 5.0], [2.0, 30.0, 5.0]])
+    test = np.array([[4.0, 20.0, 7.0]])
+    z_train, z_test = standardize(train, test)
+    np.testing.assert_allclose(z_train, [[-1, -1, 0], [1, 1, 0]])          # constant column → 0
+    np.testing.assert_allclose(z_test, [[3, 0, 2]])
+    scaler = Standardizer.fit(train)
+    np.testing.assert_allclose(scaler.inverse(scaler.transform(test)), test)
+
+
+def test_standardize_images_per_channel():
+    rng = np.random.default_rng(0)
+    images = rng.normal([1.0, -3.0], [2.0, 0.5], (40, 6, 6, 2)).transpose(0, 3, 1, 2)   # (N, 2, 6, 6)
+    scaler = Standardizer.fit(images)
+    assert scaler.mean.shape == (2, 1, 1)
+    (z,) = standardize(images)
+    np.testing.assert_allclose(z.mean(axis=(0, 2, 3)), 0, atol=1e-12)
+    np.testing.assert_allclose(z.std(axis=(0, 2, 3)), 1)
+
+
+def test_standardize_errors():
+    scaler = Standardizer.fit(np.zeros((4, 3)))
+    with pytest.raises(ShapeError, match="do not fit"):
+        scaler.transform(np.zeros((2, 5)))
+    with pytest.raises(InputError, match="NaN"):
+        standardize(np.array([[1.0], [np.nan]]))
+    with pytest.raises(InputError, match="empty"):
+        Standardizer.fit(np.zeros((0, 3)))
