@@ -163,7 +163,7 @@ class DatasetBrowser(QWidget):
         """All sample indices, or only those the network gets wrong."""
         everything = np.arange(len(x))
         if not self.only_wrong.isChecked():
-            self.summary.setText("")
+            self.summary.setText("red: the network's answer (net) differs from the label")
             return everything
         prediction = self._predict(x)
         if prediction is None or prediction[1] is None:
@@ -196,7 +196,7 @@ class DatasetBrowser(QWidget):
         if prediction is None:
             return text, False
         predicted = prediction[1][k]
-        return f"{text} → {predicted}", bool(predicted != labels[k])
+        return f"{text}, net {predicted}", bool(predicted != labels[k])
 
     def _fill_table(self, x, y, shown, prediction, labels) -> None:
         features = min(x.shape[1] if x.ndim == 2 else 0, 8)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractScrollArea, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QSizePolicy, QSpinBox,
+from PySide6.QtWidgets import (QAbstractScrollArea, QBoxLayout, QHBoxLayout, QHeaderView, QLabel, QSizePolicy, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from core.receptive_field import DotProduct
@@ -21,12 +21,12 @@ from core.receptive_field import DotProduct
 MAX_GRID = 32
 
 
-def format_value(value: float) -> str:
-    """A number as the lecture prints it: integers without decimals, others to 4 significant digits."""
+def format_value(value: float, digits: int = 4) -> str:
+    """A number as the lecture prints it: integers without decimals, others to ``digits`` significant digits."""
     value = float(value)
     if value == int(value) and abs(value) < 1e6:
         return str(int(value))
-    return f"{value:.4g}"
+    return f"{value:.{digits}g}"
 
 
 class NumberTable(QTableWidget):
@@ -39,7 +39,9 @@ class NumberTable(QTableWidget):
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.horizontalHeader().setMinimumSectionSize(28)
         self.setSizeAdjustPolicy(QAbstractScrollArea.AdjustToContents)
-        self.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Maximum)
+        self.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
 
     def set_values(self, values: np.ndarray, row0: int = 0, col0: int = 0, mark=None) -> None:
         """Fill with a 2-D array; headers count from ``row0`` / ``col0``;
@@ -51,7 +53,7 @@ class NumberTable(QTableWidget):
         self.setHorizontalHeaderLabels([str(col0 + j) for j in range(values.shape[1])])
         for i in range(values.shape[0]):
             for j in range(values.shape[1]):
-                item = QTableWidgetItem(format_value(values[i, j]))
+                item = QTableWidgetItem(format_value(values[i, j], 3))
                 item.setTextAlignment(Qt.AlignCenter)
                 if mark == (i, j):
                     item.setBackground(QBrush(QColor("#ffd54f")))
@@ -80,24 +82,30 @@ class CellDetails(QWidget):
         self.sum_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.grid_title = QLabel()
         self.values = NumberTable()
+        self.values.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+        self.values.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
 
         channel_row = QHBoxLayout()
         channel_row.addWidget(self.channel_label)
         channel_row.addWidget(self.channel)
         channel_row.addStretch(1)
-        tables = QGridLayout()
-        self._dot_widgets = [self.patch, self.kernel, self.products, self.channel, self.channel_label]
-        for column, (name, table) in enumerate((("input patch", self.patch), ("kernel (as applied)", self.kernel),
-                                                ("patch × kernel", self.products))):
-            label = QLabel(name)
-            self._dot_widgets.append(label)
-            tables.addWidget(label, 0, column)
-            tables.addWidget(table, 1, column)
+        # side by side for small kernels (as on the lecture's slide), stacked for larger ones
+        self.tables = QBoxLayout(QBoxLayout.LeftToRight)
+        self._dot_widgets = [self.channel, self.channel_label]
+        for name, table in (("input patch", self.patch), ("kernel (as applied)", self.kernel),
+                            ("patch × kernel", self.products)):
+            box = QWidget()
+            column = QVBoxLayout(box)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.addWidget(QLabel(name))
+            column.addWidget(table)
+            self._dot_widgets.append(box)
+            self.tables.addWidget(box)
+        self.tables.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(channel_row)
-        tables.setColumnStretch(3, 1)
-        layout.addLayout(tables)
+        layout.addLayout(self.tables)
         layout.addWidget(self.sum_label)
         layout.addWidget(self.grid_title)
         layout.addWidget(self.values)
@@ -119,6 +127,8 @@ class CellDetails(QWidget):
         self.channel.setRange(0, channels - 1)
         self.channel.blockSignals(False)
         self.channel.setEnabled(channels > 1)
+        wide = terms.kernel.shape[2] > 3
+        self.tables.setDirection(QBoxLayout.TopToBottom if wide else QBoxLayout.LeftToRight)
         self._show_channel()
         per_channel = terms.products.sum(axis=(1, 2))
         parts = " + ".join(format_value(v) for v in per_channel) if channels > 1 else format_value(per_channel[0])

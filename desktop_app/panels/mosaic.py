@@ -63,6 +63,7 @@ class MosaicPlot(pg.PlotItem):
 
     def __init__(self, title: str = "", colormap=DIVERGING, symmetric: bool = True, gap: int = 1):
         super().__init__(title=title)
+        self.title = title
         self.gap = gap
         self.symmetric = symmetric
         self.tiles: np.ndarray | None = None
@@ -90,6 +91,10 @@ class MosaicPlot(pg.PlotItem):
         image = pack_tiles(self.tiles, self.gap)
         self.levels = levels or self._auto_levels()
         self.image.setImage(image, autoLevels=False, levels=self.levels)
+        lo, hi = self.levels
+        ends = ("blue", "red") if self.symmetric else ("black", "white")
+        self.setTitle(f"{self.title}<br><span style='font-size:8pt'>{ends[0]} {lo:.3g} … "
+                      f"{hi:.3g} {ends[1]}</span>")
         if image.shape != self._shape:
             self._shape = image.shape
             self.vb.setRange(xRange=(0, image.shape[1]), yRange=(0, image.shape[0]), padding=0.02)
