@@ -191,3 +191,20 @@ def test_a_hidden_inspector_redraws_when_shown(qtbot, lecture):
     np.testing.assert_array_equal(lecture.rows[0].arrays["net"][0], HORIZONTAL_EDGE_OUTPUT)   # not yet
     lecture.show()
     np.testing.assert_array_equal(lecture.rows[0].arrays["net"][0], -HORIZONTAL_EDGE_OUTPUT)
+
+
+def test_debugger_source_follows_the_sample_being_stepped(session, inspector):
+    from core.optimizers import SGD
+    net = Network([Conv2D(2, 3, activation="relu"), MaxPool2D(2), Flatten(), Dense(3, activation="softmax")],
+                  input_shape=(1, 8, 8), loss="cross_entropy")
+    x = np.random.default_rng(2).random((6, 1, 8, 8))
+    session.set_network(net, SGD(lr=0.1), x, np.array([0, 1, 2, 0, 1, 2]))
+    session.debugger.shuffle = True
+    inspector.source_box.setCurrentIndex(inspector.source_box.findData("step"))
+    inspector.source_box.activated.emit(inspector.source_box.currentIndex())
+    session.step("layer")
+    inspector.refresh()
+    first = int(session.debugger.current.indices[0])
+    assert first != 0                 # shuffled: not what the "dataset" source would show
+    assert inspector.index.value() == first
+    np.testing.assert_array_equal(inspector.sample, x[first])

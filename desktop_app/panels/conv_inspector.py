@@ -53,7 +53,7 @@ class ConvInspector(QWidget):
         super().__init__(parent)
         self.session = session
         self.images: list[LoadedImage] = []
-        #: "dataset", "image" or "array" (an array given with ``set_input_array``)
+        #: "dataset", "step" (the debugger's current sample), "image" or "array" (given with ``set_input_array``)
         self.source = "dataset"
         self.custom_input: np.ndarray | None = None
         self.custom_name = ""
@@ -79,6 +79,7 @@ class ConvInspector(QWidget):
     def _build_ui(self) -> None:
         self.source_box = QComboBox()
         self.source_box.addItem("Dataset sample", "dataset")
+        self.source_box.addItem("Debugger's current sample", "step")
         self.source_box.addItem("Loaded image", "image")
         self.source_box.addItem("Lecture 8×8 example", "array")
         self.source_box.setToolTip("What the network is given: a sample of the dataset, a picture you "
@@ -164,11 +165,11 @@ class ConvInspector(QWidget):
     def _sync_source_controls(self) -> None:
         self.source_box.setCurrentIndex(self.source_box.findData(self.source))
         if self.source == "array":
-            self.source_box.setItemText(2, self.custom_name or "Array")
-        count = {"image": len(self.images),
-                 "dataset": 0 if self.session.x is None else len(self.session.x)}.get(self.source, 1)
+            self.source_box.setItemText(self.source_box.findData("array"), self.custom_name or "Array")
+        samples = 0 if self.session.x is None else len(self.session.x)
+        count = {"image": len(self.images), "dataset": samples, "step": samples}.get(self.source, 1)
         self.index.setRange(0, max(count - 1, 0))
-        self.index.setEnabled(count > 1)
+        self.index.setEnabled(count > 1 and self.source != "step")
         self.fit.setEnabled(self.source == "image")
 
     def load_image_files(self, paths) -> bool:
@@ -300,8 +301,19 @@ class ConvInspector(QWidget):
             self.source = "dataset"
             self._sync_source_controls()
         if data_fits:
+            if self.source == "step":
+                self.index.setValue(self._step_sample())
             return np.asarray(x[min(self.index.value(), len(x) - 1)], dtype=np.float64)
         return None
+
+    def _step_sample(self) -> int:
+        """Index of the first sample of the debugger's batch in progress (or of the last one);
+        while a run is going the index stays as it was."""
+        debugger = self.session.debugger
+        if debugger is None or self.session.running:
+            return self.index.value()
+        record = debugger.current or debugger.last_iteration
+        return self.index.value() if record is None else int(record.indices[0])
 
     def refresh(self) -> None:
         """Recompute every map for the current network and input, and redraw."""
@@ -336,7 +348,8 @@ class ConvInspector(QWidget):
         lo, hi = float(self.sample.min()), float(self.sample.max())
         what = {"image": lambda: self.images[min(self.index.value(), len(self.images) - 1)].description,
                 "array": lambda: self.custom_name,
-                "dataset": lambda: f"sample {self.index.value()} of {self.session.dataset_name or 'the data'}"}
+                "dataset": lambda: f"sample {self.index.value()} of {self.session.dataset_name or 'the data'}",
+                "step": lambda: f"sample {self.index.value()}, the first of the debugger's batch"}
         return (f"Input: {what[self.source]()} → {net.input_shape} array, values {format_value(lo)} … "
                 f"{format_value(hi)}. Click any cell; hover for values.")
 
