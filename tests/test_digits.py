@@ -69,3 +69,9 @@ def test_ten_thousand_digits_is_one_vectorised_call():
     # Speed is measured in benchmarks/; here only that a large set comes out whole.
     x, y = digits(n=10_000, seed=2)
     assert x.shape == (10_000, 1, 28, 28) and np.bincount(y).tolist() == [1000] * 10
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_fewer_digits_than_classes(n):
+    x, y = digits(n=n, seed=0)
+    assert x.shape == (n, 1, 28, 28) and len(set(y.tolist())) == n

@@ -7,6 +7,7 @@ digits have more than one way of writing them (a 1 with or without a flag, a
 
 * smooth wobble of the strokes      p ← p + a·sin(f·(u·p) + φ), per coordinate
 * affine distortion                 rotation, scale, aspect, shear (slant), shift
+                                    (then moved back, or shrunk, so no ink leaves the frame)
 * pen: stroke radius, edge softness and ink intensity
 * Gaussian pixel noise
 
@@ -194,7 +195,7 @@ def digits(n: int = 1000, seed: int = 0, noise: float = 0.05, distortion: float 
     rng = np.random.default_rng(seed)
     y = rng.permutation(np.arange(n) % 10).astype(np.int64)
     x = np.empty((n, 1, SIZE, SIZE))
-    for digit in range(10):
+    for digit in np.unique(y):
         ways = _template_segments(digit)
         where = np.flatnonzero(y == digit)
         seg = ways[rng.integers(0, len(ways), len(where))]
