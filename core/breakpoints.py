@@ -10,8 +10,8 @@ Add them by kind and settings, or as objects::
 kind                settings                        hits when
 ==================  ==============================  ===========================================
 ``nonfinite``       —                               a NaN or ±inf appears in a forward value,
-                                                    the loss, a gradient or an updated parameter
-                                                    (on by default; the hit names layer and array)
+                                                    the loss or a gradient (on by default; the
+                                                    hit names the first layer and array)
 ``loss_above``      ``value``                       the batch loss E > value
 ``loss_rising``     ``iterations`` (k)              E rose k iterations in a row (divergence)
 ``grad_norm_above`` ``threshold``, ``layer=None``   a layer's ‖∂E/∂θ‖₂ > threshold (exploding)
@@ -116,16 +116,6 @@ def _layers(dbg, layer):
 
 
 # --- NaN / inf -----------------------------------------------------------------
-def _all_finite(arrays) -> bool:
-    """True when no array holds NaN or ±inf. Sums first (one cheap pass each): a
-    non-finite sum is then confirmed element by element, since a sum of large
-    finite values can overflow."""
-    for a in arrays:
-        if a is not None and not math.isfinite(a.sum()) and not np.isfinite(a).all():
-            return False
-    return True
-
-
 def _describe_nonfinite(a: np.ndarray) -> str:
     bad = ~np.isfinite(a)
     first = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -134,31 +124,35 @@ def _describe_nonfinite(a: np.ndarray) -> str:
 
 
 class NonFinite(Breakpoint):
+    """Checked cheaply where NaN/inf shows up: the loss (a non-finite forward
+    value reaches it) and ∂E/∂input of layer 0 (a non-finite δ anywhere in the
+    backward pass reaches it, as inf·0 = NaN) — before the update applies it.
+    Inputs and edits are checked when given. On a hit, the arrays are searched
+    in the order they were computed to name the first layer and array holding one."""
     kind = "nonfinite"
-    stages = frozenset({"forward", "loss", "backward", "update"})
+    stages = frozenset({"loss", "backward"})
 
     def check(self, stage, dbg):
         st, net = dbg.state, dbg.net
-        if stage == "forward":
-            named = [(i, k, c[k]) for i, c in enumerate(st.caches) for k in ("net", "out") if k in c]
-            where = "forward"
-        elif stage == "loss":
+        if stage == "loss":
             if math.isfinite(st.loss):
                 return None
-            return self.hit(f"The loss is {st.loss} (the network's output or the targets hold "
-                            f"NaN/inf, or the loss overflowed).", st.loss, None, "loss")
-        elif stage == "backward":
-            named = [(i, f"grads[{k!r}]", g) for i, gs in enumerate(st.grads) for k, g in gs.items()]
-            named += [(i, "∂E/∂input", dx) for i, dx in enumerate(st.dxs)]
-            where = "backward"
-        else:
-            named = [(i, f"params[{k!r}]", p) for i, lay in enumerate(net.layers)
-                     for k, p in lay.params.items()]
-            where = "after the update"
-        if _all_finite(a for _, _, a in named):
+            named = [(i, k, c[k]) for i, c in enumerate(st.caches) for k in ("net", "out")
+                     if c.get(k) is not None]
+            return self._first(named, net, "forward") or self.hit(
+                f"The loss is {st.loss}: the targets hold NaN/inf or the loss overflowed.",
+                st.loss, None, "loss")
+        if math.isfinite(st.dxs[0].sum()) or np.isfinite(st.dxs[0]).all():
             return None
+        named = []                           # as computed: layer n−1 first, ∂E/∂out before its grads
+        for i in range(len(net.layers) - 1, -1, -1):
+            named.append((i, "∂E/∂out", st.douts[i]))
+            named += [(i, f"grads[{k!r}]", g) for k, g in st.grads[i].items()]
+        return self._first(named, net, "backward")
+
+    def _first(self, named, net, where):
         for i, name, a in named:
-            if a is not None and not np.isfinite(a).all():
+            if not np.isfinite(a).all():
                 return self.hit(f"Non-finite values in layer {i} ({net.layers[i]!r}) {where}, "
                                 f"array {name}: {_describe_nonfinite(a)}.", math.nan, i, name)
         return None

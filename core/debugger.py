@@ -94,6 +94,7 @@ from .breakpoints import Breakpoint, NonFinite, StopReason, make_breakpoint
 from .errors import ConfigError, InputError, ShapeError
 from .explain import Explanation, explain
 from .history import History, Snapshot
+from .layers import Dropout
 from .network import Network
 from .trace import (BackwardLayer, BackwardPass, Cursor, EpochRecord, ForwardLayer, ForwardPass,
                     IterationRecord, LossRecord, ParamUpdate, UpdateRecord, frozen, frozen_map)
@@ -103,6 +104,11 @@ GRANULARITIES = ("unit", "layer", "phase", "iteration", "epoch")
 PHASES = ("forward", "loss", "backward", "update")
 #: cache entries shown in ForwardLayer.extras besides x, net and out
 EXTRA_CACHE_KEYS = ("mask", "argmax")
+RECORDED_CACHE_KEYS = ("net", "out", *EXTRA_CACHE_KEYS)
+#: layers whose forward draws from the generator (the only state a step changes
+#: besides parameters that the debugger cannot see); the generator's state is
+#: read again only after one of these or a shuffle has drawn from it
+RANDOM_LAYERS = (Dropout,)
 
 
 class PassState:
@@ -126,6 +132,7 @@ class PassState:
         self.old_params = self.new_params = self.opt_state = None
         self.fwd_recs, self.bwd_recs = [None] * n, [None] * n
         self.loss_rec = self.update_rec = None
+        self.frozen_copies: dict[int, tuple] = {}
 
     def copy(self) -> "PassState":
         c = object.__new__(PassState)
@@ -135,16 +142,25 @@ class PassState:
             setattr(c, k, list(getattr(self, k)))
         return c
 
-    def arrays(self) -> list:
-        out = [self.xb, self.yb, self.z, self.dloss]
-        out += self.inputs + self.outs + self.douts + self.dxs
-        for c in self.caches:
-            if c:
-                out += c.values()
-        for g in self.grads:
-            if g:
-                out += g.values()
-        return out
+    def parts(self) -> list:
+        """The arrays (and caches) this pass holds, in a fixed order (for history's memory count)."""
+        return [self.xb, self.yb, self.z, self.dloss, *self.inputs, *self.caches, *self.outs,
+                *self.douts, *self.dxs, *self.grads]
+
+    def compact(self) -> None:
+        """Once the pass is finished, keep of each cache only what records show
+        (a conv layer's im2col columns are larger than everything else)."""
+        self.caches = [{k: c[k] for k in RECORDED_CACHE_KEYS if k in c} for c in self.caches]
+
+    def freeze(self, a):
+        """A read-only copy of ``a``, made once per array per pass (layer i's input
+        is layer i−1's output: both records share one copy)."""
+        if a is None:
+            return None
+        hit = self.frozen_copies.get(id(a))
+        if hit is None or hit[0] is not a:
+            hit = self.frozen_copies[id(a)] = (a, frozen(a))
+        return hit[1]
 
 
 class Debugger:
@@ -158,6 +174,7 @@ class Debugger:
             raise ConfigError(f"Debugger needs an optimizer from core.optimizers, got {optimizer!r}.")
         self.net, self.optimizer = net, optimizer
         self.x = net.check_input(x)
+        self._x_given = self.x
         self.y = np.asarray(y)
         n = len(self.x)
         if self.y.ndim == 0 or len(self.y) != n:
@@ -176,6 +193,8 @@ class Debugger:
         self.shuffle = bool(shuffle)
         self.seed = seed
         self.rng = np.random.default_rng(seed)
+        self._rng_state_cache = None
+        self._random_layers = {i for i, layer in enumerate(net.layers) if isinstance(layer, RANDOM_LAYERS)}
         self._n_layers = len(net.layers)
         self._units = [layer.units(shape) for layer, shape in zip(net.layers, net.shapes)]
         # position: the next computation
@@ -184,7 +203,7 @@ class Debugger:
         self._phase, self._layer, self._unit = "forward", 0, 0
         self.state = PassState(self._n_layers, 0, 0, 0)
         self._last_pass: PassState | None = None
-        self.last_record = None
+        self._last_record = None
         self.breakpoints: list[Breakpoint] = [NonFinite()]
         self.watches = Watches(watch_length)
         self._history = History(memory_budget)
@@ -215,6 +234,13 @@ class Debugger:
         return self._history.note
 
     @property
+    def last_record(self):
+        """What the last step returned; after ``run()``, the iteration it stopped in."""
+        if isinstance(self._last_record, PassState):
+            self._last_record = self._iteration_record(self._last_record)
+        return self._last_record
+
+    @property
     def current(self) -> IterationRecord | None:
         """The iteration in progress (None before its first computation)."""
         if self.state.indices is None:
@@ -236,7 +262,7 @@ class Debugger:
         self._push_history(granularity)
         with np.errstate(all="ignore"):
             record = getattr(self, f"_step_{granularity}")()
-        self.last_record = record
+        self._last_record = record
         return record
 
     def _step_unit(self):
@@ -294,7 +320,10 @@ class Debugger:
         n, b = len(self.x), self.batch
         if self._order is None:
             shuffled = self.shuffle and self.batches_per_epoch > 1
-            self._order = self.rng.permutation(n) if shuffled else np.arange(n)
+            if shuffled:
+                self._order, self._rng_state_cache = self.rng.permutation(n), None
+            else:
+                self._order = np.arange(n)
         idx = self._order[b * self.batch_size:(b + 1) * self.batch_size]
         st = self.state
         st.indices = idx
@@ -302,7 +331,13 @@ class Debugger:
             st.xb, st.yb = self.x, self.y       # the whole set, in order: no copy
         else:
             st.xb, st.yb = self.x[idx], self.y[idx]
-        st.rng_state = self.rng.bit_generator.state
+        st.rng_state = self._rng_state()
+
+    def _rng_state(self) -> dict:
+        """The generator's state, read again only if something drew from it since."""
+        if self._rng_state_cache is None:
+            self._rng_state_cache = self.rng.bit_generator.state
+        return self._rng_state_cache
 
     def _compute_layer(self, i: int) -> None:
         st, layer = self.state, self.net.layers[i]
@@ -312,6 +347,8 @@ class Debugger:
             x_in = st.xb if i == 0 else st.outs[i - 1]
             st.params_used[i] = dict(layer.params)
             out, cache = layer.forward(x_in, True, self.rng)
+            if i in self._random_layers:
+                self._rng_state_cache = None
             st.inputs[i], st.caches[i], st.outs[i] = x_in, cache, out
         else:
             d = st.dloss if i == self._n_layers - 1 else st.dxs[i + 1]
@@ -356,6 +393,7 @@ class Debugger:
         if self.batch == self.batches_per_epoch:
             self.epoch, self.batch, self._order = self.epoch + 1, 0, None
         self.watches.record(st.iteration, self.net, st)
+        st.compact()
         self._last_pass = st
         self.state = PassState(self._n_layers, self.iteration, self.epoch, self.batch)
         self._phase, self._layer, self._unit = "forward", 0, 0
@@ -379,8 +417,8 @@ class Debugger:
     def _forward_record(self, st: PassState, i: int) -> ForwardLayer:
         c, layer = st.caches[i], self.net.layers[i]
         extras = {k: c[k] for k in EXTRA_CACHE_KEYS if c.get(k) is not None}
-        return ForwardLayer("forward", st.iteration, st.epoch, i, repr(layer), frozen(st.inputs[i]),
-                            frozen(c.get("net")), frozen(st.outs[i]), frozen_map(extras),
+        return ForwardLayer("forward", st.iteration, st.epoch, i, repr(layer), st.freeze(st.inputs[i]),
+                            st.freeze(c.get("net")), st.freeze(st.outs[i]), frozen_map(extras),
                             frozen_map(st.params_used[i]), self._units[i])
 
     def _backward_record(self, st: PassState, i: int) -> BackwardLayer:
@@ -394,16 +432,16 @@ class Debugger:
             delta = d if act.name == "identity" else act.backward(d, c["net"], c["out"])
         else:
             dout, dout_dnet, delta = d, None, d
-        return BackwardLayer("backward", st.iteration, st.epoch, i, repr(layer), frozen(dout),
-                             frozen(dout_dnet), frozen(delta), frozen_map(st.grads[i]),
-                             frozen(st.dxs[i]), self._units[i])
+        return BackwardLayer("backward", st.iteration, st.epoch, i, repr(layer), st.freeze(dout),
+                             st.freeze(dout_dnet), st.freeze(delta), frozen_map(st.grads[i]),
+                             st.freeze(st.dxs[i]), self._units[i])
 
     def _loss_record(self, st: PassState) -> LossRecord:
         if st.loss_rec is None:
             loss = self.net.loss
-            st.loss_rec = LossRecord("loss", st.iteration, st.epoch, loss.name, frozen(st.z),
-                                     frozen(st.yb), frozen(loss.terms(st.z, st.yb)), float(st.loss),
-                                     frozen(st.dloss))
+            st.loss_rec = LossRecord("loss", st.iteration, st.epoch, loss.name, st.freeze(st.z),
+                                     st.freeze(st.yb), st.freeze(loss.terms(st.z, st.yb)), float(st.loss),
+                                     st.freeze(st.dloss))
         return st.loss_rec
 
     def _update_record(self, st: PassState) -> UpdateRecord:
@@ -413,9 +451,9 @@ class Debugger:
                 for k in layer.params:
                     state = st.opt_state.get((i, k)) or {}
                     params.append(ParamUpdate(
-                        i, k, frozen(st.old_params[i][k]), frozen(st.grads[i][k]),
+                        i, k, st.freeze(st.old_params[i][k]), st.freeze(st.grads[i][k]),
                         frozen_map({s: v for s, v in state.items()}) if state else frozen_map({}),
-                        frozen(st.new_params[i][k]), k in layer.frozen))
+                        st.freeze(st.new_params[i][k]), k in layer.frozen))
             opt = self.optimizer
             st.update_rec = UpdateRecord("update", st.iteration, st.epoch, getattr(opt, "name", repr(opt)),
                                          frozen_map(getattr(opt, "hyper", {})), tuple(params))
@@ -439,15 +477,21 @@ class Debugger:
         layers = self.net.layers
         weights = [dict(layer.params) for layer in layers]
         opt_state = dict(getattr(self.optimizer, "state", {}))
-        values = dict(weights=weights, opt_state=opt_state, rng=self.rng.bit_generator.state,
+        fresh = self.state.indices is None          # nothing computed yet in this iteration
+        values = dict(weights=weights, opt_state=opt_state, rng=self._rng_state(),
                       x=self.x, order=self._order, position=(self.iteration, self.epoch, self.batch,
                                                              self._phase, self._layer, self._unit),
-                      state=self.state.copy(), last_pass=self._last_pass, last_record=self.last_record)
-        arrays = [a for w in weights for a in w.values()]
-        for s in opt_state.values():
-            arrays += [v for v in s.values() if isinstance(v, np.ndarray)]
-        arrays += self.state.arrays()
-        self._history.push(Snapshot(label, self.iteration, values, arrays))
+                      state=None if fresh else self.state.copy(), last_pass=self._last_pass,
+                      last_record=self._last_record)
+        # memory count: parts in a stable order, the most variable last
+        parts = [a for w in weights for a in w.values()]
+        parts.append(None if self.x is self._x_given else self.x)
+        if self._last_pass is not None:
+            parts += self._last_pass.parts()
+        parts += opt_state.values()
+        if not fresh:
+            parts += self.state.parts()
+        self._history.push(Snapshot(label, self.iteration, values, parts))
 
     def step_back(self):
         """Undo the last step or edit; returns the record that was current before it."""
@@ -463,10 +507,11 @@ class Debugger:
                 layer.params.set_array(k, a)
         if hasattr(self.optimizer, "state"):
             self.optimizer.state = dict(v["opt_state"])
-        self.rng.bit_generator.state = v["rng"]
+        self.rng.bit_generator.state = self._rng_state_cache = v["rng"]
         self.x, self._order = v["x"], v["order"]
         (self.iteration, self.epoch, self.batch, self._phase, self._layer, self._unit) = v["position"]
-        self.state, self._last_pass, self.last_record = v["state"], v["last_pass"], v["last_record"]
+        self.state = v["state"] or PassState(self._n_layers, self.iteration, self.epoch, self.batch)
+        self._last_pass, self._last_record = v["last_pass"], v["last_record"]
         self.watches.truncate(self.iteration)
         return self.last_record
 
@@ -501,7 +546,7 @@ class Debugger:
                     if hit:
                         break
                 first = False
-                stage = self._run_atom()
+                stage = self._run_atom(whole_phase=not by_stage["enter"])
                 if stage is None:
                     continue
                 if stage == "update":
@@ -511,12 +556,13 @@ class Debugger:
                 hit = self._check(by_stage[stage], stage)
                 if hit or self._pause.is_set() or (should_stop is not None and should_stop()):
                     break
-        self.last_record = self.current or self.last_iteration
+        # The record is built when asked for: a run costs no copies.
+        self._last_record = self.state.copy() if self.state.indices is not None else self._last_pass
         return self._stop_reason("breakpoint" if hit else reason, hit, done)
 
-    def _run_atom(self) -> str | None:
-        """Compute the next layer, the loss or the update; return the phase it
-        completed, if it completed one."""
+    def _run_atom(self, whole_phase: bool) -> str | None:
+        """Compute the next layer (or the rest of its pass if ``whole_phase``), the
+        loss or the update; return the phase it completed, if it completed one."""
         phase = self._phase
         if phase == "loss":
             self._compute_loss()
@@ -525,6 +571,8 @@ class Debugger:
             self._compute_update()
             return "update"
         self._finish_layer()
+        while whole_phase and self._phase == phase:
+            self._finish_layer()
         return phase if self._phase != phase else None
 
     def _check(self, breakpoints, stage: str):

@@ -9,7 +9,8 @@ instead of changing it, and layer caches are fresh arrays each pass. So a
 snapshot holds references, not copies.
 
 Memory is counted as the ``nbytes`` of the arrays each snapshot adds over the
-one before it (arrays shared with the previous snapshot are counted once). When
+one before it (arrays shared with the previous snapshot are counted once), plus
+an estimate of Python's bookkeeping (:data:`ARRAY_OVERHEAD`, :data:`SNAPSHOT_OVERHEAD`). When
 the total exceeds the budget, the oldest snapshots are dropped and
 :attr:`History.note` says how far back one can still go.
 """
@@ -23,15 +24,31 @@ import numpy as np
 
 @dataclass(eq=False)
 class Snapshot:
-    """State before one step. ``label`` names the step ("unit", "run", "edit", ...);
-    ``arrays`` lists every array the snapshot keeps alive (for counting memory)."""
+    """State before one step. ``label`` names the step ("unit", "run", "edit", ...),
+    ``values`` is what restoring needs, and ``parts`` lists, in an order that
+    is the same from one snapshot to the next, each array or dict of arrays the
+    snapshot keeps alive, for counting memory: a part that is the very same
+    object as the previous snapshot's part at that position is shared, not new."""
     label: str
     iteration: int
     values: dict
-    arrays: list = field(repr=False)
-    ids: frozenset = field(default=frozenset(), repr=False)
+    parts: list = field(repr=False)
     new_bytes: int = 0
-    full_bytes: int = 0
+
+
+#: estimated bytes of Python bookkeeping: per array (its header) and per snapshot
+#: (dicts, lists, the generator state); they dominate for tiny networks
+ARRAY_OVERHEAD = 128
+SNAPSHOT_OVERHEAD = 4096
+
+
+def nbytes(obj) -> int:
+    """Bytes of an array, or of the arrays in a dict (other values count 0)."""
+    if isinstance(obj, np.ndarray):
+        return obj.nbytes + ARRAY_OVERHEAD
+    if isinstance(obj, dict):
+        return sum(v.nbytes + ARRAY_OVERHEAD for v in obj.values() if isinstance(v, np.ndarray))
+    return 0
 
 
 class History:
@@ -46,16 +63,13 @@ class History:
         return len(self._items)
 
     def push(self, snap: Snapshot) -> None:
-        ids, full, new = set(), 0, 0
-        prev = self._items[-1].ids if self._items else frozenset()
-        for a in snap.arrays:
-            if isinstance(a, np.ndarray) and id(a) not in ids:
-                ids.add(id(a))
-                full += a.nbytes
-                if id(a) not in prev:
-                    new += a.nbytes
-        snap.ids, snap.full_bytes = frozenset(ids), full
-        snap.new_bytes = full if not self._items else new
+        if self._items:
+            prev = self._items[-1].parts
+            snap.new_bytes = SNAPSHOT_OVERHEAD + sum(nbytes(obj) for obj, old in zip(snap.parts, prev)
+                                                     if obj is not old)
+            snap.new_bytes += sum(nbytes(obj) for obj in snap.parts[len(prev):])
+        else:
+            snap.new_bytes = SNAPSHOT_OVERHEAD + sum(nbytes(obj) for obj in snap.parts)
         self._items.append(snap)
         self.total_bytes += snap.new_bytes
         while self.total_bytes > self.budget_bytes and len(self._items) > 1:
@@ -66,8 +80,9 @@ class History:
         self.total_bytes -= old.new_bytes
         # The new oldest now owns everything it refers to.
         head = self._items[0]
-        self.total_bytes += head.full_bytes - head.new_bytes
-        head.new_bytes = head.full_bytes
+        full = SNAPSHOT_OVERHEAD + sum(nbytes(obj) for obj in head.parts)
+        self.total_bytes += full - head.new_bytes
+        head.new_bytes = full
         self.dropped += 1
 
     def pop(self) -> Snapshot | None:

@@ -1,0 +1,125 @@
+"""What does the debugger cost on top of the plain training loop?
+
+* ``run()`` at full speed (records kept only for the last iteration, one
+  history snapshot per iteration, the default NaN breakpoint) against the plain
+  loop ``net.forward_backward(x, y)`` + ``opt.step(net, grads)`` on the same
+  network and batch. Targets: ≤ 1.2× for LeNet-5 at batch 64, ≤ 2× for the
+  lecture's 2-2-2 network at batch 1.
+* ``step("unit")`` through one whole LeNet-5 iteration at batch 64: the median
+  and the slowest single step (the slowest is a step that enters a layer and
+  runs its kernel). Target: every step < 20 ms.
+
+The two loops are timed in turn (interleaved repeats, so both see the same
+machine load) and the median of the repeats is reported, with the engine's own
+figure (plain loop, ms per iteration) beside the ratio.
+
+    .venv/bin/python benchmarks/debugger_overhead.py
+    .venv/bin/python benchmarks/debugger_overhead.py --repeats 9 --seconds 0.3
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from core import SGD, Conv2D, Debugger, Dense, Flatten, MaxPool2D, Network  # noqa: E402
+
+
+def lenet():
+    return Network([Conv2D(6, 5, padding=2, activation="relu"), MaxPool2D(2),
+                    Conv2D(16, 5, activation="relu"), MaxPool2D(2), Flatten(),
+                    Dense(120, activation="relu"), Dense(84, activation="relu"),
+                    Dense(10, activation="softmax")],
+                   input_shape=(1, 28, 28), loss="cross_entropy", seed=0)
+
+
+def lecture():
+    return Network([Dense(2, activation="sigmoid"), Dense(2, activation="sigmoid")],
+                   input_shape=(2,), loss="half_sse", seed=0)
+
+
+CASES = [  # name, network, batch, target ratio
+    ("LeNet-5, batch 64", lenet, 64, 1.2),
+    ("lecture 2-2-2, batch 1", lecture, 1, 2.0),
+]
+
+
+def data(net, batch):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((batch, *net.input_shape))
+    if net.loss.name == "cross_entropy":
+        return x, rng.integers(0, net.output_shape[0], size=batch)
+    return x, rng.uniform(0, 1, size=(batch, *net.output_shape))
+
+
+def iterations_for(seconds, one_iteration):
+    """How many iterations fill about ``seconds``."""
+    t = time.perf_counter()
+    one_iteration()
+    once = max(time.perf_counter() - t, 1e-6)
+    return max(3, int(seconds / once))
+
+
+def time_case(make, batch, repeats, seconds):
+    plain_net, run_net = make(), make()
+    x, y = data(plain_net, batch)
+    opt = SGD(lr=0.01)
+
+    def plain_iteration():
+        loss, grads = plain_net.forward_backward(x, y)
+        opt.step(plain_net, grads)
+
+    dbg = Debugger(run_net, SGD(lr=0.01), x, y)
+    n = iterations_for(seconds, plain_iteration)
+    plain, run = [], []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for _ in range(n):
+            plain_iteration()
+        plain.append((time.perf_counter() - t) / n)
+        t = time.perf_counter()
+        why = dbg.run(max_iterations=n)
+        run.append((time.perf_counter() - t) / n)
+        assert why.reason == "limit", why.message
+    return statistics.median(plain), statistics.median(run)
+
+
+def unit_steps(batch):
+    net = lenet()
+    x, y = data(net, batch)
+    dbg = Debugger(net, SGD(lr=0.01), x, y)
+    times = []
+    while True:
+        t = time.perf_counter()
+        rec = dbg.step("unit")
+        times.append(time.perf_counter() - t)
+        if rec.phase == "update":
+            return times
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--seconds", type=float, default=0.2, help="length of one timed loop")
+    args = ap.parse_args()
+    print(f"numpy {np.__version__}, float64, {args.repeats} interleaved repeats, medians\n")
+    print(f"{'case':<24} {'plain ms/it':>12} {'run() ms/it':>12} {'ratio':>7} {'target':>7}")
+    for name, make, batch, target in CASES:
+        plain, run = time_case(make, batch, args.repeats, args.seconds)
+        ok = "ok" if run / plain <= target else "OVER"
+        print(f"{name:<24} {plain * 1e3:>12.3f} {run * 1e3:>12.3f} {run / plain:>7.2f} "
+              f"{'≤ ' + str(target):>7} {ok}")
+    times = unit_steps(64)
+    print(f"\nstep('unit') through one LeNet-5 iteration at batch 64: {len(times)} steps, "
+          f"median {statistics.median(times) * 1e3:.2f} ms, slowest {max(times) * 1e3:.2f} ms "
+          f"(target < 20 ms) {'ok' if max(times) < 0.02 else 'OVER'}")
+
+
+if __name__ == "__main__":
+    main()
