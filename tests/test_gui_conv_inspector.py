@@ -199,7 +199,8 @@ def test_debugger_source_follows_the_sample_being_stepped(session, inspector):
                   input_shape=(1, 8, 8), loss="cross_entropy")
     x = np.random.default_rng(2).random((6, 1, 8, 8))
     session.set_network(net, SGD(lr=0.1), x, np.array([0, 1, 2, 0, 1, 2]))
-    session.debugger.shuffle = True
+    from core.debugger import Debugger
+    session.debugger = Debugger(net, session.optimizer, x, session.y, batch_size=2, seed=3)   # shuffled batches
     inspector.source_box.setCurrentIndex(inspector.source_box.findData("step"))
     inspector.source_box.activated.emit(inspector.source_box.currentIndex())
     session.step("layer")
