@@ -18,7 +18,6 @@ windows) collect the sum, which is exactly what backpropagation needs.
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 
 def output_size(size: int, kernel: int, stride: int) -> int:
@@ -28,10 +27,14 @@ def output_size(size: int, kernel: int, stride: int) -> int:
 
 def im2col(x: np.ndarray, kh: int, kw: int, stride: tuple[int, int]) -> np.ndarray:
     """Patches of ``x`` (N, C, H, W) as columns: (N, C·kh·kw, H'·W'), a new array of x's dtype."""
+    n, c, h, w = x.shape
     sh, sw = stride
-    # windows[n, c, i, j, p, q] = x[n, c, i·sh + p, j·sw + q]: a view, nothing copied yet.
-    windows = sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
-    n, c, ho, wo = windows.shape[:4]
+    ho, wo = output_size(h, kh, sh), output_size(w, kw, sw)
+    x = np.ascontiguousarray(x)
+    bn, bc, bh, bw = x.strides     # bytes from one sample / channel / row / column to the next
+    # windows[n, c, i, j, p, q] = x[n, c, i·sh + p, j·sw + q]: a view of x's memory, nothing
+    # copied yet (what numpy's sliding_window_view builds, without its Python overhead).
+    windows = np.ndarray((n, c, ho, wo, kh, kw), x.dtype, x, 0, (bn, bc, bh * sh, bw * sw, bh, bw))
     # Reorder to (n, c, p, q, i, j); the reshape makes the one copy.
     return windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, ho * wo)
 

@@ -76,20 +76,26 @@ class MaxPool2D(_WindowPool):
 
     def forward(self, x, training=False, rng=None):
         _check_images(x, "MaxPool2D")
-        cells = list(self.window_cells(x))
-        out = cells[0][1].copy()
-        for _, view in cells[1:]:
+        cells = self.window_cells(x)
+        _, first = next(cells)
+        out = first.copy()
+        # the smallest unsigned int type that holds every offset (uint8 up to 16×16 windows)
+        argmax = np.zeros(out.shape, dtype=np.min_scalar_type(self.size[0] * self.size[1] - 1))
+        for k, view in cells:
+            better = view > out                  # strictly: on a tie the earlier cell stays the winner
+            argmax = np.where(better, argmax.dtype.type(k), argmax)
             np.maximum(out, view, out=out)
-        argmax = np.empty(out.shape, dtype=np.intp)
-        for k, view in reversed(cells):
-            argmax[view == out] = k        # reversed, so on a tie the first winner is written last
         return out, {"x": x, "out": out, "argmax": argmax}
 
     def backward(self, dout, cache):
         x, argmax = cache["x"], cache["argmax"]
         dx = np.zeros_like(x)
+        overlapping = self.stride[0] < self.size[0] or self.stride[1] < self.size[1]
         for k, view in self.window_cells(dx):
-            view += dout * (argmax == k)
+            if overlapping:                      # a cell may win several windows: add up
+                view += dout * (argmax == k)
+            else:                                # each cell is in one window at most: write
+                np.multiply(dout, argmax == k, out=view)
         return dx, {}
 
     def winners(self, cache) -> np.ndarray:
