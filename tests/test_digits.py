@@ -28,7 +28,7 @@ def test_seeded():
 def test_ink_on_black_and_inside_the_frame():
     x, _ = digits(n=200, seed=1, noise=0.0)
     ink = x[:, 0]
-    assert (ink.sum(axis=(1, 2)) > 20).all()                  # every digit has strokes
+    assert (ink.sum(axis=(1, 2)) > 10).all()                  # every digit has strokes
     for edge in (ink[:, 0], ink[:, -1], ink[:, :, 0], ink[:, :, -1]):
         assert edge.max() == 0.0                                 # not cut off by the frame
     assert np.median(ink) == 0.0
@@ -69,7 +69,7 @@ def test_a_large_set_comes_out_whole():
     # Rendering runs in blocks of a few digits; a set spanning many blocks must fill every sample.
     x, y = digits(n=3000, seed=2, noise=0.0)
     assert x.shape == (3000, 1, 28, 28) and np.bincount(y).tolist() == [300] * 10
-    assert (x.reshape(3000, -1).sum(axis=1) > 20).all()
+    assert (x.reshape(3000, -1).sum(axis=1) > 10).all()         # even a thin 1 has ink
 
 
 @pytest.mark.parametrize("n", [1, 3])
