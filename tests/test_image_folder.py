@@ -129,3 +129,11 @@ def test_bad_settings_fail_before_reading(folder):
 def test_missing_file():
     with pytest.raises(DataError, match="There is no file"):
         read_image("/nonexistent/picture.png")
+
+
+def test_folders_too_large_for_memory_are_refused_before_decoding(folder, monkeypatch):
+    import core.datasets.image_folder as image_folder
+    monkeypatch.setattr(image_folder, "MAX_DATA_BYTES", 8 * 3 * 32 * 32 * 7)    # room for 7 of the 8 images
+    with pytest.raises(DataError, match="holds 8 files; fitted to \\(3, 32, 32\\)"):
+        load_image_folder(folder, (3, 32, 32))
+    assert len(load_image_folder(folder, (3, 16, 16)).x) == 8

@@ -28,6 +28,9 @@ from ..images import fit_to_input, input_image_shape, normalize
 #: Images with more pixels than this are refused before decoding.
 MAX_PIXELS = 50_000_000
 
+#: Refuse folders whose fitted images would take more memory than this (float64).
+MAX_DATA_BYTES = 2 * 1024 ** 3
+
 #: Files the operating system leaves in folders; never taken for images.
 IGNORED_FILES = {"Thumbs.db", "desktop.ini"}
 
@@ -151,7 +154,8 @@ def load_image_folder(path, input_shape, mode: str = "pad", value_range=(0.0, 1.
     ordered by class, then by file path.
 
     Raises DataError for a missing folder, no class subfolders, an empty class,
-    or any file that cannot be read (named in the message); ShapeError when
+    more data than ``MAX_DATA_BYTES`` would hold (checked before decoding), or
+    any file that cannot be read (named in the message); ShapeError when
     ``input_shape`` is not an image shape; ConfigError for a bad ``mode`` or ``value_range``.
     """
     folder = Path(path)
@@ -172,14 +176,19 @@ def load_image_folder(path, input_shape, mode: str = "pad", value_range=(0.0, 1.
                             f"every class needs at least one image.")
         files += [(p, label) for p in found]
     _, height, width = input_image_shape(input_shape)
-    x = []
-    for done, (file, _) in enumerate(files, start=1):
+    sample_size = int(np.prod(input_shape))
+    if len(files) * sample_size * 8 > MAX_DATA_BYTES:
+        raise DataError(f"{folder} holds {len(files):,} files; fitted to {tuple(input_shape)} they would take "
+                        f"{len(files) * sample_size * 8 / 1024 ** 3:.1f} GiB, more than the "
+                        f"{MAX_DATA_BYTES / 1024 ** 3:.0f} GiB allowed. Use a smaller input or fewer images.")
+    x = np.empty((len(files), *np.atleast_1d(input_shape).astype(int)))
+    for i, (file, _) in enumerate(files):
         image = read_image(file, max_pixels, min_size=(height, width))
         try:
-            x.append(fit_to_input(image, input_shape, mode, value_range))
+            x[i] = fit_to_input(image, input_shape, mode, value_range)
         except LayerLabError as e:
             raise DataError(f"{file}: {e}") from None
         if progress is not None:
-            progress(done, len(files))
-    return ImageFolderData(np.stack(x), np.array([label for _, label in files], dtype=np.int64),
+            progress(i + 1, len(files))
+    return ImageFolderData(x, np.array([label for _, label in files], dtype=np.int64),
                            [d.name for d in classes])
