@@ -159,6 +159,7 @@ class ToyDataset:
     params: tuple[ToyParam, ...]
 
     def defaults(self) -> dict:
+        """Every parameter's default value, by name."""
         return {p.name: p.default for p in self.params}
 
     def generate(self, **kwargs):
