@@ -1,0 +1,177 @@
+"""Step back: weights, optimizer state, generator (dropout masks, shuffling) and
+cursor are restored; stepping forward again reproduces bit-identical records;
+what-if edits are undone; the memory budget bounds the history."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+from core import Adam, ConfigError, Debugger, Dense, Dropout, InputError, Network, ShapeError
+
+STEPS = ["unit", "unit", "layer", "unit", "phase", "unit", "layer", "layer", "unit", "iteration",
+         "phase", "phase", "phase", "phase"]
+
+
+def make_debugger(**kw):
+    net = Network([Dense(4, activation="relu"), Dropout(0.5), Dense(3, activation="sigmoid"), Dropout(0.2),
+                   Dense(2)], (3,), loss="mse", seed=1)
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((10, 3)), rng.standard_normal((10, 2))
+    return Debugger(net, Adam(lr=0.05), x, y, batch_size=4, seed=7, **kw)
+
+
+def arrays(record):
+    """Every array and number in a record, in field order (records nest)."""
+    out = []
+    if dataclasses.is_dataclass(record):
+        for f in dataclasses.fields(record):
+            out += arrays(getattr(record, f.name))
+    elif isinstance(record, (tuple, list)):
+        for r in record:
+            out += arrays(r)
+    elif hasattr(record, "items"):
+        for k, v in record.items():
+            out += [k] + arrays(v)
+    else:
+        out.append(record)
+    return out
+
+
+def same(a, b):
+    xa, xb = arrays(a), arrays(b)
+    return len(xa) == len(xb) and all(
+        np.array_equal(p, q) if isinstance(p, np.ndarray) else p == q for p, q in zip(xa, xb))
+
+
+def steps_through_an_epoch(dbg):
+    records = []
+    for g in STEPS:
+        records.append(dbg.step(g))
+    while dbg.epoch == 0:
+        records.append(dbg.step("layer"))
+    return records
+
+
+def test_step_back_over_an_epoch_then_forward_again_is_bit_identical():
+    dbg = make_debugger()
+    start_weights = dbg.net.get_weights()
+    start_rng = dbg.rng.bit_generator.state
+    first = steps_through_an_epoch(dbg)
+    end_weights = dbg.net.get_weights()
+    assert dbg.epoch == 1 and dbg.iteration == 3
+    assert dbg.history_depth == len(first)
+
+    while dbg.history_depth:
+        dbg.step_back()
+    assert dbg.cursor == make_debugger().cursor
+    assert dbg.rng.bit_generator.state == start_rng
+    assert dbg.optimizer.state == {}
+    assert all(np.array_equal(w["W"], s["W"]) for w, s in zip(dbg.net.get_weights(), start_weights) if w)
+    assert dbg.last_record is None and dbg.last_iteration is None
+
+    again = steps_through_an_epoch(dbg)
+    assert len(again) == len(first)
+    assert all(type(a) is type(b) and same(a, b) for a, b in zip(first, again))
+    assert all(np.array_equal(a[k], b[k]) for a, b in zip(dbg.net.get_weights(), end_weights) for k in a)
+
+
+def test_step_back_returns_the_previous_record_and_restores_optimizer_state():
+    dbg = make_debugger()
+    dbg.step("iteration")
+    second = dbg.step("iteration")
+    state_after_second = dbg.optimizer.get_state()
+    dbg.step("iteration")
+    assert dbg.step_back() is second
+    assert dbg.optimizer.state[(0, "W")]["step"] == 2
+    assert np.array_equal(dbg.optimizer.state[(0, "W")]["exp_avg"], state_after_second[(0, "W")]["exp_avg"])
+    assert dbg.watches.series("loss")[0].tolist() == [0, 1]
+
+
+def test_step_back_after_run_returns_to_the_start_of_the_last_iteration():
+    dbg = make_debugger()
+    dbg.run(max_iterations=5)
+    assert dbg.history_depth == 5
+    dbg.step_back()
+    assert (dbg.iteration, dbg.cursor.phase, dbg.cursor.layer) == (4, "forward", 0)
+    redo = dbg.step("iteration")
+    dbg2 = make_debugger()
+    dbg2.run(max_iterations=5)
+    assert same(redo, dbg2.last_iteration)
+
+
+def test_what_if_edits_show_in_later_records_and_are_undone():
+    dbg = make_debugger()
+    dbg.step("unit")
+    before = dbg.net.layers[2].params["W"]
+    dbg.set_param(2, "W", (1, 2), 5.0)
+    assert dbg.net.layers[2].params["W"][1, 2] == 5.0 and before[1, 2] != 5.0     # a new array
+    fwd = dbg.step("phase")
+    assert fwd.layers[2].params["W"][1, 2] == 5.0
+    dbg.step_back()
+    dbg.step_back()
+    assert dbg.net.layers[2].params["W"] is before
+
+    x_before = dbg.x
+    dbg.set_input((0, 1), 2.5)
+    assert dbg.x[0, 1] == 2.5 and x_before[0, 1] != 2.5
+    dbg.step_back()
+    assert dbg.x is x_before
+
+
+def test_input_edit_reaches_the_forward_pass():
+    dbg = make_debugger(shuffle=False)
+    dbg.set_input((0, 1), 2.5)
+    rec = dbg.step("layer")
+    assert rec.x[0, 1] == 2.5
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda d: d.set_param(0, "W", (9, 0), 1.0), ShapeError, "does not fit"),
+    (lambda d: d.set_param(0, "K", (0, 0), 1.0), ConfigError, "has no parameter 'K'"),
+    (lambda d: d.set_param(1, "W", (0, 0), 1.0), ConfigError, "has no parameter 'W'"),
+    (lambda d: d.set_param(5, "W", (0, 0), 1.0), ConfigError, "out of range"),
+    (lambda d: d.set_param(0, "W", (0, 0), float("nan")), InputError, "must be finite"),
+    (lambda d: d.set_input((0, 3), 1.0), ShapeError, "does not fit"),
+    (lambda d: d.set_input((0, 0), "big"), InputError, "must be a number"),
+])
+def test_bad_edits_raise_and_change_nothing(call, error, words):
+    dbg = make_debugger()
+    with pytest.raises(error, match=words):
+        call(dbg)
+    assert dbg.history_depth == 0
+
+
+def test_nothing_to_step_back_to():
+    with pytest.raises(ConfigError, match="this is the start"):
+        make_debugger().step_back()
+
+
+def test_memory_budget_drops_the_oldest_history_and_says_so():
+    dbg = make_debugger(memory_budget=40_000)
+    dbg.run(max_iterations=50)
+    depth = dbg.history_depth
+    assert 1 <= depth < 50
+    assert dbg._history.total_bytes <= 40_000
+    assert "dropped" in dbg.history_note and f"step back {depth} step(s)" in dbg.history_note
+    for _ in range(depth):
+        dbg.step_back()
+    assert dbg.iteration == 50 - depth
+    with pytest.raises(ConfigError, match="memory budget"):
+        dbg.step_back()
+
+
+def test_records_are_frozen_copies():
+    dbg = make_debugger()
+    it = dbg.step("iteration")
+    out = it.forward.layers[0].out
+    with pytest.raises(ValueError):
+        out[0, 0] = 1.0
+    with pytest.raises(TypeError):
+        it.backward.layers[0].grads["W"] = None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        it.loss = None
+    kept = out.copy()
+    old_w = it.update.get(0, "W").new.copy()
+    dbg.run(max_iterations=3)
+    assert np.array_equal(out, kept) and np.array_equal(it.update.get(0, "W").new, old_w)
+    assert not np.shares_memory(it.update.get(0, "W").new, dbg.net.layers[0].params["W"])
