@@ -249,3 +249,29 @@ def test_float32_network_keeps_float32_everywhere():
         assert all(g.dtype == np.float32 for g in grads.values()), repr(net.layers[i])
     flat = Network([Flatten(), Dense(3)], input_shape=(2, 3, 3), dtype=np.float32)
     assert flat.forward(x[:, :, :3, :3]).dtype == np.float32
+
+
+# --- forward_backward skips only the first layer's ∂E/∂x ----------------------------------
+
+@pytest.mark.parametrize("layers, shape, loss", [
+    ([Conv2D(3, 3, padding=1, activation="relu"), MaxPool2D(2), Flatten(), Dense(4, activation="softmax")],
+     (2, 6, 6), "cross_entropy"),
+    ([Dense(5, activation="tanh"), Dense(3)], (4,), "mse"),
+    ([Dense(3, activation="softmax")], (4,), "cross_entropy"),
+    ([Flatten(), Dense(3, activation="sigmoid")], (2, 2, 2), "half_sse"),
+], ids=["conv-first", "dense-first", "single fused layer", "flatten-first"])
+@pytest.mark.parametrize("batch", [1, 3])
+def test_forward_backward_equals_backward_layer_by_layer(layers, shape, loss, batch):
+    net = Network(layers, input_shape=shape, loss=loss, seed=4)
+    x = images((batch, *shape), seed=20)
+    y = np.arange(batch) % 3 if loss == "cross_entropy" else images((batch, 3), seed=21)
+    loss_value, grads = net.forward_backward(x, y, rng=np.random.default_rng(0))
+    out, caches = net.forward_layers(x, rng=np.random.default_rng(0))
+    z = net.loss_input(out, caches)
+    assert loss_value == net.loss.value(z, y)
+    d = net.loss.grad(z, y)
+    for i in reversed(range(len(net.layers))):
+        d, expected = net.backward_layer(i, d, caches[i])
+        assert grads[i].keys() == expected.keys()
+        for k in expected:
+            np.testing.assert_array_equal(grads[i][k], expected[k])

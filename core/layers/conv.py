@@ -125,18 +125,23 @@ class Conv2D(WithActivation, Layer):
 
     def affine_backward(self, delta, cache):
         """(∂E/∂x, grads) from δ = ∂E/∂net (N, out_ch, H', W')."""
-        x, cols = cache["x"], cache["cols"]
+        x = cache["x"]
         n, c, h, w = x.shape
         d = delta.reshape(n, self.filters, -1)                          # (N, out_ch, H'·W')
+        dcols = self.kernel().reshape(self.filters, -1).T @ d           # (N, C·kh·kw, H'·W')
+        (top, bottom), (left, right) = self.pads(x.shape)
+        padded_shape = (n, c, h + top + bottom, w + left + right)
+        dx_pad = col2im(dcols, padded_shape, *self.kernel_size, self.stride)
+        return dx_pad[:, :, top:top + h, left:left + w], self.param_grads(delta, cache)
+
+    def param_grads(self, delta, cache):
+        """{"W": ∂E/∂W, "b": ∂E/∂b} from δ = ∂E/∂net (N, out_ch, H', W')."""
+        cols = cache["cols"]
+        d = delta.reshape(delta.shape[0], self.filters, -1)             # (N, out_ch, H'·W')
         dk = (d @ cols.transpose(0, 2, 1)).sum(axis=0)                  # (out_ch, C·kh·kw)
         dk = dk.reshape(self.params["W"].shape)
         dW = np.ascontiguousarray(dk[:, :, ::-1, ::-1]) if self.mode == "convolution" else dk
-        db = delta.sum(axis=(0, 2, 3))
-        (top, bottom), (left, right) = self.pads(x.shape)
-        dcols = self.kernel().reshape(self.filters, -1).T @ d           # (N, C·kh·kw, H'·W')
-        padded_shape = (n, c, h + top + bottom, w + left + right)
-        dx_pad = col2im(dcols, padded_shape, *self.kernel_size, self.stride)
-        return dx_pad[:, :, top:top + h, left:left + w], {"W": dW, "b": db}
+        return {"W": dW, "b": delta.sum(axis=(0, 2, 3))}
 
     # --- description ---------------------------------------------------------
     def config(self):
