@@ -129,7 +129,7 @@ class Network:
                              f"got an array of shape {x.shape}.")
         if x.shape[0] == 0:
             raise InputError("The batch is empty.")
-        if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
+        if x.dtype.kind not in "iuf":     # signed, unsigned, float: real numbers (not bool, complex, text)
             raise InputError(f"Inputs must be real numbers, got dtype {x.dtype}.")
         x = x.astype(self.dtype, copy=False)
         if not np.isfinite(x).all():
@@ -168,15 +168,27 @@ class Network:
         return layer.backward(dout, cache)
 
     def forward_backward(self, x, y, training: bool = True, rng=None):
-        """One pass: ``(loss, grads)`` with ``grads[i]`` keyed like ``layers[i].params``."""
+        """One pass: ``(loss, grads)`` with ``grads[i]`` keyed like ``layers[i].params``.
+
+        The same numbers as ``backward_layer`` for every layer, except that the
+        first layer's ∂E/∂x, which nothing uses, is not computed when the layer
+        offers ``backward_params``."""
         out, caches = self.forward_layers(x, training, rng)
-        z = self.loss_input(out, caches)
+        layers, fused = self._layers, self.fused_softmax
+        z = caches[-1]["net"] if fused else out
         y = np.asarray(y)
         loss = self.loss.value(z, y)
         d = self.loss.grad(z, y)
-        grads = [None] * len(self._layers)
-        for i in range(len(self._layers) - 1, -1, -1):
-            d, grads[i] = self.backward_layer(i, d, caches[i])
+        last = len(layers) - 1
+        grads = [None] * len(layers)
+        for i in range(last, -1, -1):
+            layer, cache = layers[i], caches[i]
+            if fused and i == last:
+                d, grads[i] = layer.backward_delta(d, cache)
+            elif i == 0 and hasattr(layer, "backward_params"):
+                grads[i] = layer.backward_params(d, cache)
+            else:
+                d, grads[i] = layer.backward(d, cache)
         return loss, grads
 
     def evaluate(self, x, y) -> float:

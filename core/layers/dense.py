@@ -47,13 +47,16 @@ class Dense(WithActivation, Layer):
         return x @ self.params["W"] + self.params["b"]
 
     def affine_backward(self, delta, cache):
+        return delta @ self.params["W"].T, self.param_grads(delta, cache)
+
+    def param_grads(self, delta, cache):
+        """{"W": ∂E/∂W, "b": ∂E/∂b} from δ = ∂E/∂net."""
         x = cache["x"]
         if x.shape[0] == 1:
-            # Batch of one: an outer product by broadcasting beats a GEMM with inner size 1.
-            dW = x[0][:, None] * delta[0][None, :]
-        else:
-            dW = x.T @ delta
-        return delta @ self.params["W"].T, {"W": dW, "b": delta.sum(axis=0)}
+            # Batch of one: xᵀ (in, 1) times δ (1, units) is an outer product; broadcasting
+            # does it without a GEMM of inner size 1, and δ[0] is already the sum over the batch.
+            return {"W": x.T * delta, "b": delta[0]}
+        return {"W": x.T @ delta, "b": delta.sum(axis=0)}
 
     def units(self, output_shape):
         return self.units_count

@@ -28,3 +28,10 @@ class WithActivation:
     def backward_delta(self, delta, cache):
         """(∂E/∂x, grads) from δ = ∂E/∂net directly: used when softmax is fused into cross-entropy."""
         return self.affine_backward(delta, cache)
+
+    def backward_params(self, dout, cache):
+        """Only the parameter gradients of ``backward``, skipping ∂E/∂x: for the first
+        layer, whose input gradient no one uses. Needs ``param_grads(delta, cache)``."""
+        if self.activation.name == "identity":
+            return self.param_grads(dout, cache)
+        return self.param_grads(self.activation.backward(dout, cache["net"], cache["out"]), cache)
