@@ -154,7 +154,8 @@ class NonFinite(Breakpoint):
         for i, name, a in named:
             if not np.isfinite(a).all():
                 return self.hit(f"Non-finite values in layer {i} ({net.layers[i]!r}) {where}, "
-                                f"array {name}: {_describe_nonfinite(a)}.", math.nan, i, name)
+                                f"array {name}: {_describe_nonfinite(a)}. Step back to see how the "
+                                f"values grew; a smaller learning rate often cures it.", math.nan, i, name)
         return None
 
 
