@@ -34,13 +34,8 @@ LUMINANCE = np.array([0.299, 0.587, 0.114])
 FIT_MODES = ("pad", "crop", "stretch")
 
 
-def to_float(array) -> np.ndarray:
-    """Check an image array and return it as float64 in [0, 1], same shape.
-
-    Accepts ``(H, W)`` or ``(H, W, C)`` with C in {1, 2, 3, 4}; uint8, uint16,
-    bool or float in [0, 1] (see the module docstring). Raises ShapeError for
-    other shapes and InputError for empty arrays, NaN/inf, or values out of range.
-    """
+def _check_image(array) -> np.ndarray:
+    """``array`` as an ndarray after the checks of :func:`to_float`, values untouched."""
     a = np.asarray(array)
     if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (1, 2, 3, 4)):
         hint = (" It looks channels-first: use np.moveaxis(array, 0, -1)."
@@ -49,12 +44,8 @@ def to_float(array) -> np.ndarray:
                          f"got an array of shape {a.shape}.{hint}")
     if a.size == 0:
         raise InputError(f"The image is empty (shape {a.shape}).")
-    if a.dtype == np.uint8:
-        return a / 255.0
-    if a.dtype == np.uint16:
-        return a / 65535.0
-    if a.dtype == np.bool_:
-        return a.astype(np.float64)
+    if a.dtype in (np.uint8, np.uint16, np.bool_):
+        return a
     if not np.issubdtype(a.dtype, np.floating):
         raise InputError(f"Image pixels must be uint8, uint16, bool or float in [0, 1]; got dtype {a.dtype}. "
                          f"Convert it first, e.g. with normalize(array).")
@@ -64,6 +55,21 @@ def to_float(array) -> np.ndarray:
     if low < 0.0 or high > 1.0:
         raise InputError(f"A float image must lie in [0, 1]; this one spans {low:g} … {high:g}. "
                          f"Rescale it with normalize(array) first.")
+    return a
+
+
+def to_float(array) -> np.ndarray:
+    """Check an image array and return it as float64 in [0, 1], same shape.
+
+    Accepts ``(H, W)`` or ``(H, W, C)`` with C in {1, 2, 3, 4}; uint8, uint16,
+    bool or float in [0, 1] (see the module docstring). Raises ShapeError for
+    other shapes and InputError for empty arrays, NaN/inf, or values out of range.
+    """
+    a = _check_image(array)
+    if a.dtype == np.uint8:
+        return a / 255.0
+    if a.dtype == np.uint16:
+        return a / 65535.0
     return a.astype(np.float64)
 
 
@@ -131,9 +137,30 @@ def resize(array, size) -> np.ndarray:
         raise ShapeError(f"resize takes a non-empty (H, W) or (H, W, C) image; got shape {a.shape}.")
     height, width = _check_size(size)
     rows = _resize_matrix(a.shape[0], height)
+    return _resize_columns(np.tensordot(rows, a.astype(np.float64, copy=False), axes=(1, 0)), width)
+
+
+def _resize_columns(a: np.ndarray, width: int) -> np.ndarray:
+    """Resample axis 1 of (H, W, ...) to ``width``."""
     cols = _resize_matrix(a.shape[1], width)
-    out = np.tensordot(rows, a.astype(np.float64, copy=False), axes=(1, 0))    # (height, W, ...)
-    return np.moveaxis(np.tensordot(cols, out, axes=(1, 1)), 0, 1)            # (height, width, ...)
+    return np.moveaxis(np.tensordot(cols, a, axes=(1, 1)), 0, 1)
+
+
+#: Rows of the source image converted to float at a time by :func:`fit_to_input`.
+_BAND_ROWS = 128
+
+
+def _convert_and_resize(a: np.ndarray, size: tuple[int, int], convert) -> np.ndarray:
+    """``resize(convert(a), size)`` without ever holding all of ``convert(a)``.
+
+    ``convert`` works pixel by pixel (to floats, alpha, channels) and resizing
+    is linear, so the row resampling ``M @ convert(a)`` is summed over bands of
+    rows: a large photo costs one band of floats, not a float copy of it all."""
+    rows = _resize_matrix(a.shape[0], size[0])
+    out = sum(np.tensordot(rows[:, start:start + _BAND_ROWS], convert(a[start:start + _BAND_ROWS]),
+                           axes=(1, 0))
+              for start in range(0, a.shape[0], _BAND_ROWS))
+    return _resize_columns(out, size[1])
 
 
 def _check_size(size) -> tuple[int, int]:
@@ -201,10 +228,14 @@ def input_image_shape(input_shape) -> tuple[int, int, int]:
                      f"(k·k,) or (3·k·k,) square image; this network takes {shape}.")
 
 
-def _background(a: np.ndarray) -> np.ndarray:
-    """The colour along the image's border (median per channel): (C,)."""
-    border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]], axis=0)
-    return np.median(border, axis=0)
+def _background(a: np.ndarray, convert) -> np.ndarray:
+    """The colour along the image's border, after ``convert``: median per channel, (C,)."""
+    border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]], axis=0)[None]    # a 1-pixel-high image
+    return np.median(convert(border)[0], axis=0)
+
+
+def _gray_channel(a) -> np.ndarray:
+    return to_gray(a)[:, :, None]
 
 
 def fit_to_input(array, input_shape, mode: str = "pad", value_range=(0.0, 1.0)) -> np.ndarray:
@@ -230,23 +261,24 @@ def fit_to_input(array, input_shape, mode: str = "pad", value_range=(0.0, 1.0)) 
         raise ConfigError(f"Unknown fit mode {mode!r}; choose one of {', '.join(FIT_MODES)}.")
     lo, hi = _check_range(value_range, "value_range")
     channels, height, width = input_image_shape(input_shape)
-    a = to_gray(array)[:, :, None] if channels == 1 else to_rgb(array)
+    a = _check_image(array)
+    convert = _gray_channel if channels == 1 else to_rgb
     h, w = a.shape[:2]
     if mode == "stretch":
-        a = resize(a, (height, width))
+        a = _convert_and_resize(a, (height, width), convert)
     else:
         scale = (min if mode == "pad" else max)(height / h, width / w)
         new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
         if mode == "pad":
             new_h, new_w = min(new_h, height), min(new_w, width)
             canvas = np.empty((height, width, channels))
-            canvas[:] = _background(a)
+            canvas[:] = _background(a, convert)
             top, left = (height - new_h) // 2, (width - new_w) // 2
-            canvas[top:top + new_h, left:left + new_w] = resize(a, (new_h, new_w))
+            canvas[top:top + new_h, left:left + new_w] = _convert_and_resize(a, (new_h, new_w), convert)
             a = canvas
         else:
             new_h, new_w = max(new_h, height), max(new_w, width)
             top, left = (new_h - height) // 2, (new_w - width) // 2
-            a = resize(a, (new_h, new_w))[top:top + height, left:left + width]
+            a = _convert_and_resize(a, (new_h, new_w), convert)[top:top + height, left:left + width]
     out = lo + (hi - lo) * np.clip(a, 0.0, 1.0)
     return np.moveaxis(out, 2, 0).reshape(np.atleast_1d(input_shape).astype(int))

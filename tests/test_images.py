@@ -144,3 +144,19 @@ def test_fit_refuses_inputs_that_are_not_images(shape):
 def test_fit_refuses_unknown_mode():
     with pytest.raises(ConfigError, match="pad, crop, stretch"):
         fit_to_input(np.zeros((8, 8)), (1, 8, 8), mode="zoom")
+
+
+@pytest.mark.parametrize("mode", ["pad", "crop", "stretch"])
+def test_large_images_are_converted_band_by_band_with_the_same_result(mode):
+    # 300 rows span several bands of rows; the result must equal converting the whole image first.
+    rng = np.random.default_rng(2)
+    rgba = rng.integers(0, 256, (300, 170, 4), dtype=np.uint8)
+    whole = to_gray(rgba)
+    expected = fit_to_input(whole, (1, 20, 24), mode=mode)
+    np.testing.assert_allclose(fit_to_input(rgba, (1, 20, 24), mode=mode), expected, atol=1e-12)
+
+
+def test_stretch_is_resize_of_the_converted_image():
+    rgba = np.random.default_rng(3).integers(0, 256, (300, 170, 4), dtype=np.uint8)
+    np.testing.assert_allclose(fit_to_input(rgba, (1, 20, 24), mode="stretch")[0],
+                               resize(to_gray(rgba), (20, 24)), atol=1e-12)
