@@ -135,9 +135,13 @@ def resize(array, size) -> np.ndarray:
     a = np.asarray(array)
     if a.ndim not in (2, 3) or a.size == 0:
         raise ShapeError(f"resize takes a non-empty (H, W) or (H, W, C) image; got shape {a.shape}.")
-    height, width = _check_size(size)
-    rows = _resize_matrix(a.shape[0], height)
-    return _resize_columns(np.tensordot(rows, a.astype(np.float64, copy=False), axes=(1, 0)), width)
+    if not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_) or np.iscomplexobj(a):
+        raise InputError(f"resize takes real numbers, got dtype {a.dtype}.")
+    return _convert_and_resize(a, _check_size(size), _as_float64)
+
+
+def _as_float64(a: np.ndarray) -> np.ndarray:
+    return a.astype(np.float64)
 
 
 def _resize_columns(a: np.ndarray, width: int) -> np.ndarray:
@@ -146,7 +150,7 @@ def _resize_columns(a: np.ndarray, width: int) -> np.ndarray:
     return np.moveaxis(np.tensordot(cols, a, axes=(1, 1)), 0, 1)
 
 
-#: Rows of the source image converted to float at a time by :func:`fit_to_input`.
+#: Rows of the source image converted to float at a time by :func:`resize` and :func:`fit_to_input`.
 _BAND_ROWS = 128
 
 
