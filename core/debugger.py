@@ -205,7 +205,7 @@ class Debugger:
         self._last_pass: PassState | None = None
         self._last_record = None
         self.breakpoints: list[Breakpoint] = [NonFinite()]
-        self.watches = Watches(watch_length)
+        self.watches = Watches(net, watch_length)
         self._history = History(memory_budget)
         self._pause = threading.Event()
 
@@ -392,7 +392,7 @@ class Debugger:
         self.batch += 1
         if self.batch == self.batches_per_epoch:
             self.epoch, self.batch, self._order = self.epoch + 1, 0, None
-        self.watches.record(st.iteration, self.net, st)
+        self.watches.record(st.iteration, st)
         st.compact()
         self._last_pass = st
         self.state = PassState(self._n_layers, self.iteration, self.epoch, self.batch)

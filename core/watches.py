@@ -72,9 +72,12 @@ def accuracy(out: np.ndarray, target: np.ndarray) -> float:
 
 # --- series ---------------------------------------------------------------------
 class Watches:
-    def __init__(self, maxlen: int = 10_000):
+    """The series watched on ``net`` (the debugger's ``watches``)."""
+
+    def __init__(self, net, maxlen: int = 10_000):
         if isinstance(maxlen, bool) or not isinstance(maxlen, int) or maxlen < 2:
             raise ConfigError(f"A watch keeps at least 2 points; got maxlen={maxlen!r}.")
+        self.net = net
         self.maxlen = maxlen
         self._specs: dict[str, tuple] = {}
         self._points: dict[str, deque] = {}
@@ -84,10 +87,8 @@ class Watches:
     def keys(self) -> tuple[str, ...]:
         return tuple(self._specs)
 
-    def add(self, stat: str, layer: int | None = None, param: str | None = None, index=None,
-            net=None) -> str:
-        """Watch ``stat`` (see the module docstring) and return its key. ``net``, when
-        given, is used to check the layer, parameter and index."""
+    def add(self, stat: str, layer: int | None = None, param: str | None = None, index=None) -> str:
+        """Watch ``stat`` (see the module docstring) and return its key."""
         if stat not in STATS:
             raise ConfigError(f"Unknown watch {stat!r}. Choose one of: {', '.join(STATS)}.")
         if stat in _PER_LAYER and layer is None:
@@ -96,8 +97,8 @@ class Watches:
             if param is None or index is None:
                 raise ConfigError("A 'param' watch needs param (e.g. 'W') and index (e.g. (0, 0)).")
             index = tuple(int(i) for i in np.atleast_1d(index))
-        if net is not None and layer is not None:
-            check_param_index(net, layer, param, index)
+        if layer is not None:
+            check_param_index(self.net, layer, param, index)
         key = stat if layer is None else f"{stat}[{layer}]"
         if stat == "param":
             key += f".{param}[{', '.join(map(str, index))}]"
@@ -127,11 +128,11 @@ class Watches:
         start = max(0, len(points) - n)
         return [points[i][1] for i in range(start, len(points))]
 
-    def record(self, iteration: int, net, state) -> None:
+    def record(self, iteration: int, state) -> None:
         """Append one point to every series from a finished iteration ``state``
         (its ``loss``, ``outs``, ``yb``, ``grads``)."""
         for key, (stat, layer, param, index) in self._specs.items():
-            self._points[key].append((iteration, _value(stat, layer, param, index, net, state)))
+            self._points[key].append((iteration, _value(stat, layer, param, index, self.net, state)))
 
     def truncate(self, iteration: int) -> None:
         """Drop points of iterations ≥ ``iteration`` (stepping back)."""
