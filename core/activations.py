@@ -49,6 +49,12 @@ class _Softmax(ActivationFn):
         return out * (dout - np.sum(dout * out, axis=-1, keepdims=True))
 
 
+class _ReLU(ActivationFn):
+    def backward(self, dout, net, out):
+        # dout · g′(net) with the 0/1 factor as a boolean: one multiply, no float mask
+        return dout * (net > 0)
+
+
 def _sigmoid(net):
     # 1 / (1 + e^(−net)) written as exp(−log(1 + e^(−net))): never overflows.
     return np.exp(-np.logaddexp(0.0, -net))
@@ -77,8 +83,8 @@ ACTIVATIONS: dict[str, ActivationFn] = {
                      _sigmoid, lambda net, out: out * (1.0 - out)),
         ActivationFn("tanh", "g(net) = (e^net − e^(−net)) / (e^net + e^(−net))", "g′(net) = 1 − g(net)²",
                      np.tanh, lambda net, out: 1.0 - out * out),
-        ActivationFn("relu", "g(net) = max(0, net)", "g′(net) = 1 if net > 0 else 0",
-                     lambda net: np.maximum(net, 0.0), lambda net, out: (net > 0).astype(net.dtype)),
+        _ReLU("relu", "g(net) = max(0, net)", "g′(net) = 1 if net > 0 else 0",
+              lambda net: np.maximum(net, 0.0), lambda net, out: (net > 0).astype(net.dtype)),
         _Softmax("softmax", "g(net)ᵢ = e^(netᵢ) / Σⱼ e^(netⱼ)", "∂gᵢ/∂netⱼ = gᵢ · (δᵢⱼ − gⱼ)",
                  _softmax, lambda net, out: out * (1.0 - out)),
     )

@@ -37,7 +37,7 @@ class Loss:
         raise NotImplementedError
 
     def value(self, out, y) -> float:
-        return float(np.sum(self.terms(out, y)) / out.shape[0])
+        return float(self.terms(out, y).sum() / out.shape[0])
 
     def grad(self, out, y) -> np.ndarray:
         raise NotImplementedError
