@@ -199,3 +199,30 @@ def test_dropping_several_pictures_pages_through_them(tmp_path, inspector):
     inspector.index.setValue(1)
     inspector.refresh()
     assert not np.array_equal(first, inspector.sample)
+
+
+def test_main_window_takes_drops_and_pastes_for_the_inspector(qtbot, tmp_path):
+    from PySide6.QtWidgets import QApplication
+    from desktop_app.main_window import MainWindow
+    from desktop_app.session import SessionController
+    session = SessionController()
+    window = MainWindow(session)
+    window.remember_layout = False
+    qtbot.addWidget(window)
+    session.load_template("lenet5")
+    inspector = window.conv_inspector
+    assert "Open &Image…" in [a.text() for a in window.file_menu.actions()]
+    assert _drop(window, [_photo(tmp_path / "p.png", "PNG")])
+    assert inspector.source == "image" and inspector.images[0].source.endswith("p.png")
+    (tmp_path / "n.txt").write_text("no picture")
+    assert not _drop(window, [str(tmp_path / "n.txt")])
+    assert "n.txt is not an image" in window.notice.label.text()      # shown where the user looks
+    assert inspector.images[0].source.endswith("p.png")
+    # paste a picture from the clipboard
+    a = np.zeros((10, 20), np.uint8)
+    a[:, 10:] = 255
+    QApplication.clipboard().setImage(_gray8(a))
+    assert inspector.paste_image()
+    assert inspector.images[0].source == "clipboard" and inspector.images[0].pixels.shape == (10, 20)
+    inspector.refresh()
+    assert inspector.sample.shape == (1, 28, 28)
