@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractScrollArea, QBoxLayout, QHBoxLayout, QHeaderView, QLabel, QSizePolicy, QSpinBox,
+from PySide6.QtWidgets import (QBoxLayout, QHBoxLayout, QLabel, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from core.receptive_field import DotProduct
@@ -35,29 +35,45 @@ class NumberTable(QTableWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setEditTriggers(QTableWidget.NoEditTriggers)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.horizontalHeader().setMinimumSectionSize(28)
-        self.setSizeAdjustPolicy(QAbstractScrollArea.AdjustToContents)
-        self.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
 
     def set_values(self, values: np.ndarray, row0: int = 0, col0: int = 0, mark=None) -> None:
         """Fill with a 2-D array; headers count from ``row0`` / ``col0``;
-        ``mark`` (row, col) is highlighted."""
+        ``mark`` (row, col) is highlighted. Existing cells are reused (a redraw
+        while training only changes their texts)."""
         values = np.asarray(values)
-        self.setRowCount(values.shape[0])
-        self.setColumnCount(values.shape[1])
-        self.setVerticalHeaderLabels([str(row0 + i) for i in range(values.shape[0])])
-        self.setHorizontalHeaderLabels([str(col0 + j) for j in range(values.shape[1])])
-        for i in range(values.shape[0]):
-            for j in range(values.shape[1]):
-                item = QTableWidgetItem(format_value(values[i, j], 3))
-                item.setTextAlignment(Qt.AlignCenter)
-                if mark == (i, j):
-                    item.setBackground(QBrush(QColor("#ffd54f")))
-                self.setItem(i, j, item)
+        rows, cols = values.shape
+        if (self.rowCount(), self.columnCount()) != (rows, cols):
+            self.clear()
+            self.setRowCount(rows)
+            self.setColumnCount(cols)
+            for i in range(rows):
+                for j in range(cols):
+                    item = QTableWidgetItem()
+                    item.setTextAlignment(Qt.AlignCenter)
+                    self.setItem(i, j, item)
+        self.setVerticalHeaderLabels([str(row0 + i) for i in range(rows)])
+        self.setHorizontalHeaderLabels([str(col0 + j) for j in range(cols)])
+        plain, marked = QBrush(), QBrush(QColor("#ffd54f"))
+        for i in range(rows):
+            for j in range(cols):
+                item = self.item(i, j)
+                item.setText(format_value(values[i, j], 3))
+                item.setBackground(marked if mark == (i, j) else plain)
+        self.resizeColumnsToContents()
+        self.resizeRowsToContents()
+        # exactly as tall as its rows (no inner vertical scrolling); as wide as its
+        # columns, unless it may scroll sideways (the values grid of a wide map)
+        frame = 2 * self.frameWidth()
+        height = self.horizontalHeader().height() + sum(self.rowHeight(i) for i in range(rows)) + frame
+        if self.horizontalScrollBarPolicy() == Qt.ScrollBarAlwaysOff:
+            self.setFixedWidth(self.verticalHeader().width()
+                               + sum(self.columnWidth(j) for j in range(cols)) + frame)
+        else:
+            height += self.horizontalScrollBar().sizeHint().height()
+        self.setFixedHeight(height)
 
     def texts(self) -> list[list[str]]:
         """The grid's texts, row by row (what the user reads)."""
@@ -83,7 +99,6 @@ class CellDetails(QWidget):
         self.grid_title = QLabel()
         self.values = NumberTable()
         self.values.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
-        self.values.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
 
         channel_row = QHBoxLayout()
         channel_row.addWidget(self.channel_label)
