@@ -40,6 +40,7 @@ class KernelEditor(QWidget):
         self.table = QTableWidget()
         self.table.setToolTip("Double-click a cell to type a new weight; the maps update at once.")
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.table.horizontalHeader().setMinimumSectionSize(60)      # room for "-0.0302"
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.table.setMinimumHeight(120)
         self.presets = QComboBox()
@@ -146,9 +147,13 @@ class KernelEditor(QWidget):
         with QSignalBlocker(self.table):
             self.table.setRowCount(values.shape[0])
             self.table.setColumnCount(values.shape[1])
+            self.table.setVerticalHeaderLabels([str(i) for i in range(values.shape[0])])
+            self.table.setHorizontalHeaderLabels([str(j) for j in range(values.shape[1])])
             for i in range(values.shape[0]):
                 for j in range(values.shape[1]):
-                    item = QTableWidgetItem(format_value(values[i, j]))
+                    item = QTableWidgetItem(format_value(values[i, j], 3))
+                    item.setToolTip(f"W[{self.out_channel.value()}, {self.in_channel.value()}, {i}, {j}] = "
+                                    f"{values[i, j]:.6g}")
                     item.setTextAlignment(Qt.AlignCenter)
                     self.table.setItem(i, j, item)
         flip = " The sum uses it turned by 180°." if self.layer.mode == "convolution" else ""
