@@ -193,3 +193,19 @@ def test_every_layer_rebuilds_from_its_config():
     assert repr(layers[0]) == ("Conv2D(4, (3, 5), stride=(2, 1), padding=((1, 0), (2, 2)), "
                                "mode='convolution', activation='tanh')")
     assert repr(layers[2]) == "MaxPool2D(3, stride=2)" and repr(layers[6]) == "Dropout(rate=0.25)"
+
+
+@pytest.mark.parametrize("shape, kernel, stride", [((2, 3, 7, 6), (3, 2), (2, 1)), ((1, 2, 9, 9), (4, 4), (3, 3)),
+                                                   ((3, 1, 5, 8), (1, 3), (1, 2))])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_both_col2im_ways_are_the_adjoint_of_im2col(shape, kernel, stride, dtype):
+    # <im2col(x), c> = <x, col2im(c)> for any x and c: col2im is im2col's transpose.
+    from core.im2col import col2im_bincount, col2im_slices, im2col
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(shape)
+    cols = rng.standard_normal(im2col(x, *kernel, stride).shape).astype(dtype)
+    lhs = np.sum(im2col(x, *kernel, stride) * cols)
+    for way in (col2im_bincount, col2im_slices):
+        back = way(cols, shape, *kernel, stride)
+        assert back.dtype == dtype and back.shape == shape
+        np.testing.assert_allclose(np.sum(x * back), lhs, rtol=1e-5 if dtype == np.float32 else 1e-12)
