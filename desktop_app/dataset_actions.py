@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
-from core.datasets import digits, load_image_folder, load_mnist_folder
+from core.datasets import digits, load_csv, load_image_folder, load_mnist_folder, standardize
 from core.errors import LayerLabError
 
 #: the input shape image loaders fit pictures to when no image network is loaded
@@ -77,6 +77,19 @@ def load_images(session, folder: str, mode: str = "pad") -> bool:
     return _run(session, f"the image folder {folder}", load)
 
 
+def load_csv_file(session, path: str, standardized: bool = False) -> bool:
+    """A CSV table (header row; the last column is the target, the others are
+    features); ``standardized`` rescales each feature to mean 0, standard deviation 1."""
+    def load():
+        data = load_csv(path)
+        x = standardize(data.x)[0] if standardized else data.x
+        classes = f", classes: {', '.join(data.class_names[:10])}" if data.class_names else ""
+        scaled = ", standardized" if standardized else ""
+        return _adopt(session, x, data.y,
+                      f"{os.path.basename(path)} (target {data.target_name}{classes}{scaled})")
+    return _run(session, f"the CSV file {path}", load)
+
+
 def install_dataset_actions(window) -> None:
     """Add the Data menu to ``window`` and the dataset browser dock."""
     from .panels.dataset_browser import DatasetBrowser
@@ -98,8 +111,18 @@ def install_dataset_actions(window) -> None:
         if folder:
             load_images(session, folder)
 
+    def ask_csv():
+        path, _ = QFileDialog.getOpenFileName(window, "CSV file (header row, target in the last column)", "",
+                                              "CSV files (*.csv);;All files (*)")
+        if not path:
+            return
+        choices = ["as they are", "standardized (mean 0, standard deviation 1 per column)"]
+        choice, ok = QInputDialog.getItem(window, "CSV features", "Features:", choices, 0, False)
+        if ok:
+            load_csv_file(session, path, standardized=choice == choices[1])
+
     for text, slot in (("Built-in &digits…", ask_digits), ("&MNIST / Fashion-MNIST folder…", ask_mnist),
-                       ("&Image folder…", ask_images)):
+                       ("&Image folder…", ask_images), ("&CSV file…", ask_csv)):
         menu.addAction(QAction(text, window, triggered=slot))
     browser = DatasetBrowser(session)
     window.add_panel("dataset_browser", "Dataset", browser)

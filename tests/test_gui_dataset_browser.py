@@ -105,3 +105,21 @@ def test_image_folder_loads_classes_fitted_to_the_input(qtbot, tmp_path, session
     with qtbot.waitSignal(session.error):
         assert not load_images(session, str(tmp_path / "nowhere"))
     assert session.x.shape == (4, 1, 28, 28)
+
+
+def test_csv_loads_classes_and_can_standardize(qtbot, tmp_path, browser, session):
+    from desktop_app.dataset_actions import load_csv_file
+    path = tmp_path / "flowers.csv"
+    path.write_text("width,height,kind\n1,10,rose\n3,30,tulip\n5,50,rose\n")
+    assert load_csv_file(session, str(path))
+    np.testing.assert_array_equal(session.x, [[1, 10], [3, 30], [5, 50]])
+    assert list(session.y) == [0, 1, 0] and "classes: rose, tulip" in session.dataset_name
+    browser.refresh()
+    assert [browser.table.item(r, 3).text() for r in range(3)] == ["0", "1", "0"]
+    assert load_csv_file(session, str(path), standardized=True)
+    np.testing.assert_allclose(session.x.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(session.x.std(axis=0), 1)
+    path.write_text("width,height,kind\n1,,rose\n")
+    with qtbot.waitSignal(session.error) as error:
+        assert not load_csv_file(session, str(path))
+    assert "line 2" in error.args[0] and session.x.shape == (3, 2)
