@@ -103,8 +103,11 @@ def install_dataset_actions(window) -> None:
 
     def ask_mnist():
         folder = QFileDialog.getExistingDirectory(window, "Folder with the four MNIST / Fashion-MNIST files")
-        if folder:
-            load_mnist(session, folder)
+        if not folder:
+            return
+        part, ok = QInputDialog.getItem(window, "MNIST", "Which set:", ["train", "test"], 0, False)
+        if ok:
+            load_mnist(session, folder, part)
 
     def ask_images():
         folder = QFileDialog.getExistingDirectory(window, "Image folder (one subfolder per class)")

@@ -209,3 +209,14 @@ def test_debugger_source_follows_the_sample_being_stepped(session, inspector):
     assert first != 0                 # shuffled: not what the "dataset" source would show
     assert inspector.index.value() == first
     np.testing.assert_array_equal(inspector.sample, x[first])
+
+
+def test_export_keeps_the_last_clicked_kernel_or_map_as_it_is_now(lecture):
+    lecture.select_cell(0, "net", 0, 3, 3)
+    lecture.rows[0].plots["kernel"]._click(1, 1)
+    lecture.refresh()                              # a redraw (training) keeps the kernel as target
+    assert lecture.export_target[0] == "layer0_W0_0"
+    lecture.select_cell(1, "out", 0, 0, 0)
+    name, array = lecture.export_target
+    assert name == "layer1_out_0"
+    np.testing.assert_array_equal(array, MAX_POOLED)

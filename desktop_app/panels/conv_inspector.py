@@ -64,8 +64,9 @@ class ConvInspector(QWidget):
         self._structure = None
         #: the clicked cell (layer, kind, channel, row, col); layer −1 is the input
         self.selected: tuple | None = None
-        #: what Export saves: (name, 2-D array)
-        self.export_target: tuple[str, np.ndarray] | None = None
+        #: what Export saves, the last map or kernel clicked: ("map", layer, kind, channel)
+        #: or ("kernel", layer, out_channel, in_channel)
+        self._export: tuple | None = None
 
         self._build_ui()
         self.setAcceptDrops(True)
@@ -376,7 +377,7 @@ class ConvInspector(QWidget):
             row.setParent(None)
             row.deleteLater()
         self.rows.clear()
-        self.selected = None
+        self.selected, self._export = None, None
         shown = [(-1, f"Input {net.input_shape}", ("input",))]
         for i, (layer, shape) in enumerate(zip(net.layers, net.shapes)):
             if len(shape) == 3:
@@ -412,14 +413,14 @@ class ConvInspector(QWidget):
     def select_cell(self, layer: int, kind: str, channel: int, row: int, col: int) -> None:
         """Explain cell (channel, row, col) of map ``kind`` ("input", "net", "out") of ``layer``."""
         self.selected = (layer, kind, channel, row, col)
+        self._export = ("map", layer, kind, channel)
         self.tabs.setCurrentIndex(0)
         self._apply_selection()
 
     def select_kernel(self, layer: int, out_channel: int, in_channel: int) -> None:
         """Open kernel (out_channel, in_channel) of conv ``layer`` in the editor."""
         self.editor.select(layer, out_channel, in_channel)
-        self.export_target = (f"layer{layer}_W{out_channel}_{in_channel}",
-                              self.editor.kernel_values())
+        self._export = ("kernel", layer, out_channel, in_channel)
         self.tabs.setCurrentIndex(1)
 
     def _apply_selection(self) -> None:
@@ -438,7 +439,6 @@ class ConvInspector(QWidget):
         net = self.session.network
         values = view.arrays[kind][channel]
         name = "input" if layer < 0 else f"layer {layer} {kind}"
-        self.export_target = (f"{name.replace(' ', '_')}_{channel}", values)
         a, b = view.tile_of(kind, channel)
         view.plots[kind].set_outlines([(a, b, r, r + 1, c, c + 1, CELL_COLOUR)])
         self.details.show_map(f"{name}[{channel}]", values, (r, c))
@@ -521,11 +521,26 @@ class ConvInspector(QWidget):
         self.refresh()
 
     # --- export and messages --------------------------------------------------------------------
+    @property
+    def export_target(self) -> tuple[str, np.ndarray] | None:
+        """``(file name, 2-D array)`` of the last map or kernel clicked, as it is now."""
+        if self._export is None or self.sample is None:
+            return None
+        what, layer, a, b = self._export
+        if what == "kernel":
+            return f"layer{layer}_W{a}_{b}", np.array(self.session.network.layers[layer].params["W"][a, b])
+        view = self.rows.get(layer)
+        if view is None or a not in view.arrays or b >= view.arrays[a].shape[0]:
+            return None
+        name = "input" if layer < 0 else f"layer{layer}_{a}"
+        return f"{name}_{b}", np.array(view.arrays[a][b])
+
     def export_dialog(self) -> None:
-        if self.export_target is None:
+        target = self.export_target
+        if target is None:
             self._fail("Click a map cell or a kernel first: Export saves the last one clicked.")
             return
-        name, array = self.export_target
+        name, array = target
         path, _ = QFileDialog.getSaveFileName(self, "Export", f"{name}.png", EXPORT_FILE_FILTER)
         if path:
             try:
