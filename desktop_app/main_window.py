@@ -123,6 +123,8 @@ class MainWindow(QMainWindow):
         self.conv_inspector = install_conv_inspector(self)
         from .dataset_actions import install_dataset_actions
         install_dataset_actions(self)
+        from .panels.training_panel import install_training_views
+        install_training_views(self)
 
     def set_central_panel(self, key: str, widget: QWidget) -> None:
         """Put ``widget`` in the middle of the window, under the notice bar."""

@@ -124,6 +124,7 @@ class TrainingPanel(QWidget):
         for p in (self.loss_plot, self.acc_plot):
             p.showGrid(x=True, y=True, alpha=0.2)
             p.setLabel("bottom", "epoch")
+            p.getAxis("bottom").enableAutoSIPrefix(False)
             p.addLegend(offset=(-10, 10))
             p.setMenuEnabled(False)
         self.acc_plot.setYRange(0, 1)
@@ -262,6 +263,16 @@ class TrainingPanel(QWidget):
                                 patience=self.patience.value() or None,
                                 restore_best=self.restore_best.isChecked(), seed=self.seed.value())
 
+    def show_settings(self, settings: TrainingSettings) -> None:
+        """Show ``settings`` in the fields (after a project is opened)."""
+        self.settings = settings
+        self.epochs.setValue(settings.epochs)
+        self.batch.setValue(settings.batch_size)
+        self.val_split.setValue(settings.val_split)
+        self.patience.setValue(settings.patience or 0)
+        self.restore_best.setChecked(settings.restore_best)
+        self.seed.setValue(settings.seed)
+
     def start(self) -> None:
         self.settings = self.current_settings()
         self.live.start_training(self.settings)
@@ -279,6 +290,41 @@ class TrainingPanel(QWidget):
         self.session.network_changed.disconnect(self._on_network_changed)
         self.session.state_changed.disconnect(self._on_state_changed)
         super().closeEvent(event)
+
+
+def install_training_views(window) -> None:
+    """Add the "watch it learn" docks and the project actions to the main window.
+
+    At the bottom, side by side: Training (curves) and Decision regions, so a
+    run shows both. The other views (Weights, Histograms, Optimizer state,
+    Watched weights, Compare, Toy data) join the tabs on the right; any of them
+    can be dragged out. (Qt 6.11 leaves a stray tab bar behind when a new tab
+    group is built in an empty dock area, so these join the existing group.)"""
+    from ..project_actions import ProjectActions
+    from .compare_panel import ComparePanel
+    from .decision_panel import DecisionPanel
+    from .histogram_panel import HistogramPanel
+    from .optimizer_state_panel import OptimizerStatePanel
+    from .toy_data_panel import ToyDataPanel
+    from .watch_panel import WatchPanel
+    from .weights_panel import WeightsPanel
+    s, bottom = window.session, Qt.BottomDockWidgetArea
+    training = window.add_panel("training", "Training", TrainingPanel(s), bottom)
+    decision = window.add_panel("decision", "Decision regions", DecisionPanel(s), bottom)
+    window.resizeDocks([training, decision], [900, 500], Qt.Horizontal)
+    tabbed = [window.docks[key] for key in window.docks
+              if window.tabifiedDockWidgets(window.docks[key]) and key not in ("training", "decision")]
+    previous = tabbed[-1] if tabbed else None
+    for key, title, panel in (("weights", "Weights", WeightsPanel), ("histograms", "Histograms", HistogramPanel),
+                              ("optimizer_state", "Optimizer state", OptimizerStatePanel),
+                              ("watches", "Watched weights", WatchPanel), ("compare", "Compare", ComparePanel),
+                              ("toy_data", "Toy data", ToyDataPanel)):
+        dock = window.add_panel(key, title, panel(s))
+        if previous is not None:
+            window.tabifyDockWidget(previous, dock)
+        previous = dock
+    (window.docks.get("values") or window.docks["weights"]).raise_()
+    window.project_actions = ProjectActions(window, s)
 
 
 if __name__ == "__main__":
