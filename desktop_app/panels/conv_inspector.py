@@ -71,6 +71,7 @@ class ConvInspector(QWidget):
         self._build_ui()
         self.setAcceptDrops(True)
         self._stale = False
+        self._range_of, self._range = None, (0.0, 1.0)
         self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS, timeout=self.refresh)
         session.network_changed.connect(self._schedule)
         session.state_changed.connect(self._schedule)
@@ -291,10 +292,7 @@ class ConvInspector(QWidget):
         data_fits = x is not None and x.ndim == len(shape) + 1 and x.shape[1:] == shape
         if self.source == "image" and self.images:
             image = self.images[min(self.index.value(), len(self.images) - 1)]
-            value_range = (0.0, 1.0)
-            if data_fits:
-                lo, hi = float(np.min(x)), float(np.max(x))
-                value_range = (lo, hi) if hi > lo else value_range
+            value_range = self._data_range(x) if data_fits else (0.0, 1.0)
             return fit_to_input(image.pixels, shape, self.fit.currentData(), value_range)
         if self.source == "array" and self.custom_input is not None:
             if self.custom_input.shape == shape:
@@ -306,6 +304,14 @@ class ConvInspector(QWidget):
                 self.index.setValue(self._step_sample())
             return np.asarray(x[min(self.index.value(), len(x) - 1)], dtype=np.float64)
         return None
+
+    def _data_range(self, x) -> tuple[float, float]:
+        """(min, max) of the dataset: pictures are scaled to the range the network trains on.
+        Measured once per dataset."""
+        if self._range_of is not x:
+            lo, hi = float(np.min(x)), float(np.max(x))
+            self._range_of, self._range = x, ((lo, hi) if hi > lo else (0.0, 1.0))
+        return self._range
 
     def _step_sample(self) -> int:
         """Index of the first sample of the debugger's batch in progress (or of the last one);

@@ -28,6 +28,8 @@ from core.metrics import predicted_classes, target_classes, task_kind
 from ..image_io import array_to_qimage
 
 PAGE_SIZE = 48
+#: "only wrong predictions" looks at this many samples at most (the network runs on all of them)
+MAX_CHECKED = 5000
 THUMB = 56          # thumbnail side in pixels
 WRONG = QColor("#f8c9c6")
 REDRAW_MS = 33
@@ -165,12 +167,14 @@ class DatasetBrowser(QWidget):
         if not self.only_wrong.isChecked():
             self.summary.setText("red: the network's answer (net) differs from the label")
             return everything
-        prediction = self._predict(x)
+        checked = min(len(x), MAX_CHECKED)
+        prediction = self._predict(x[:checked])
         if prediction is None or prediction[1] is None:
             self.summary.setText("no classes to be wrong about")
             return everything
-        wrong = np.flatnonzero(prediction[1] != self._labels(y, prediction[0]))
-        self.summary.setText(f"{len(wrong):,} wrong of {len(x):,}")
+        wrong = np.flatnonzero(prediction[1] != self._labels(y[:checked], prediction[0]))
+        first = "" if checked == len(x) else f" (the first {checked:,} samples)"
+        self.summary.setText(f"{len(wrong):,} wrong of {checked:,}{first}")
         return wrong
 
     def _fill_grid(self, x, y, shown, prediction, labels) -> None:
