@@ -3,7 +3,7 @@ the dot product, kernel edits, the correlation/convolution flip, export."""
 import numpy as np
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
-from PySide6.QtCore import QPoint, QRectF, Qt
+from PySide6.QtCore import QRectF, Qt
 
 from core.kernels import kernel_preset
 from core.layers.conv import Conv2D
