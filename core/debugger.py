@@ -51,10 +51,13 @@ is shuffled at the start of each epoch (``shuffle=False`` to keep it), with the
 debugger's generator ``rng`` (seeded by ``seed``), which also draws dropout masks.
 
 **Step back**: ``step_back()`` undoes the last step or edit and returns the
-record that was current before it (None at the start). Every step pushes a
-snapshot; ``run()`` pushes one per iteration (and stepping back after a run
-that stopped mid-iteration returns to that iteration's start). History is
-bounded by ``memory_budget`` bytes (default 256 MB); ``history_depth`` and
+record that was current before it (None at the start). Every step and edit
+pushes a snapshot. Inside a run one step back is one iteration (after a run
+that stopped mid-iteration, the first goes back to that iteration's start); a
+run keeps a snapshot every ``checkpoint_every`` iterations (every one for
+LeNet-5; every 833rd for the 2-2-2 net, whose iteration costs less than a
+snapshot) and steps back by restoring it and replaying, bit for bit. History
+is bounded by ``memory_budget`` bytes (default 256 MB); ``history_depth`` and
 ``history_note`` say how far back one can go.
 
 **Run**: ``run(max_iterations=None, should_stop=None, on_iteration=None)`` goes
@@ -93,7 +96,7 @@ import numpy as np
 from .breakpoints import Breakpoint, NonFinite, StopReason, make_breakpoint
 from .errors import ConfigError, InputError, ShapeError
 from .explain import Explanation, explain
-from .history import History, Snapshot
+from .history import History, Snapshot, nbytes
 from .layers import Dropout
 from .network import Network
 from .trace import (BackwardLayer, BackwardPass, Cursor, EpochRecord, ForwardLayer, ForwardPass,
@@ -104,11 +107,16 @@ GRANULARITIES = ("unit", "layer", "phase", "iteration", "epoch")
 PHASES = ("forward", "loss", "backward", "update")
 #: cache entries shown in ForwardLayer.extras besides x, net and out
 EXTRA_CACHE_KEYS = ("mask", "argmax")
-RECORDED_CACHE_KEYS = ("net", "out", *EXTRA_CACHE_KEYS)
+_KEPT_CACHE_KEYS = frozenset({"x", "net", "out", *EXTRA_CACHE_KEYS})
 #: layers whose forward draws from the generator (the only state a step changes
 #: besides parameters that the debugger cannot see); the generator's state is
 #: read again only after one of these or a shuffle has drawn from it
 RANDOM_LAYERS = (Dropout,)
+#: run() snapshots every CHECKPOINT_PARAMS // (parameter count) iterations, at
+#: most CHECKPOINT_MAX: every iteration for LeNet-5, every 833rd for the
+#: lecture's 2-2-2 net, whose iteration costs less than a snapshot
+CHECKPOINT_PARAMS = 10_000
+CHECKPOINT_MAX = 1000
 
 
 class PassState:
@@ -122,24 +130,31 @@ class PassState:
     after the update ``old_params``, ``new_params``, ``opt_state``. Records are
     built from these on demand and cached."""
 
+    __slots__ = ("iteration", "epoch", "batch", "indices", "xb", "yb", "rng_state", "inputs", "caches",
+                 "outs", "params_used", "douts", "dxs", "grads", "z", "loss", "dloss", "old_params",
+                 "new_params", "opt_state", "records", "frozen_copies", "nbytes")
+    _LISTS = ("inputs", "caches", "outs", "params_used", "douts", "dxs", "grads")
+
     def __init__(self, n_layers: int, iteration: int, epoch: int, batch: int):
         self.iteration, self.epoch, self.batch = iteration, epoch, batch
         self.indices = self.xb = self.yb = self.rng_state = None
-        n = n_layers
-        self.inputs, self.caches, self.outs, self.params_used = [None] * n, [None] * n, [None] * n, [None] * n
-        self.douts, self.dxs, self.grads = [None] * n, [None] * n, [None] * n
+        empty = [None] * n_layers
+        for k in self._LISTS:
+            setattr(self, k, empty.copy())
         self.z = self.loss = self.dloss = None
         self.old_params = self.new_params = self.opt_state = None
-        self.fwd_recs, self.bwd_recs = [None] * n, [None] * n
-        self.loss_rec = self.update_rec = None
+        self.records: dict | None = None
         self.frozen_copies: dict[int, tuple] = {}
+        self.nbytes = 0
 
     def copy(self) -> "PassState":
         c = object.__new__(PassState)
-        c.__dict__.update(self.__dict__)
-        for k in ("inputs", "caches", "outs", "params_used", "douts", "dxs", "grads",
-                  "fwd_recs", "bwd_recs"):
+        for k in self.__slots__:
+            setattr(c, k, getattr(self, k))
+        for k in self._LISTS:
             setattr(c, k, list(getattr(self, k)))
+        if self.records is not None:
+            c.records = dict(self.records)
         return c
 
     def parts(self) -> list:
@@ -147,10 +162,21 @@ class PassState:
         return [self.xb, self.yb, self.z, self.dloss, *self.inputs, *self.caches, *self.outs,
                 *self.douts, *self.dxs, *self.grads]
 
-    def compact(self) -> None:
-        """Once the pass is finished, keep of each cache only what records show
-        (a conv layer's im2col columns are larger than everything else)."""
-        self.caches = [{k: c[k] for k in RECORDED_CACHE_KEYS if k in c} for c in self.caches]
+    def compact(self, nbytes_by_rows: dict) -> None:
+        """Once the pass is finished, keep of each cache only what records show (a
+        conv layer's im2col columns are larger than everything else), freeze the
+        per-layer lists into tuples (history keeps many finished passes; tuples of
+        arrays cost Python's garbage collector nothing once it has seen them), and set
+        ``nbytes``, what the pass holds. Every pass of the same batch size holds
+        the same shapes, so the size is counted once per batch size."""
+        keep = _KEPT_CACHE_KEYS
+        self.caches = [c if c.keys() <= keep else {k: c[k] for k in keep if k in c} for c in self.caches]
+        for k in self._LISTS:                 # finished: tuples, which the garbage collector can skip
+            setattr(self, k, tuple(getattr(self, k)))
+        rows = len(self.indices)
+        if rows not in nbytes_by_rows:
+            nbytes_by_rows[rows] = sum(nbytes(p) for p in self.parts())
+        self.nbytes = nbytes_by_rows[rows]
 
     def freeze(self, a):
         """A read-only copy of ``a``, made once per array per pass (layer i's input
@@ -207,6 +233,9 @@ class Debugger:
         self.breakpoints: list[Breakpoint] = [NonFinite()]
         self.watches = Watches(net, watch_length)
         self._history = History(memory_budget)
+        self._pass_nbytes: dict[int, int] = {}
+        #: a run keeps a snapshot every this many iterations (see core.history)
+        self.checkpoint_every = max(1, min(CHECKPOINT_MAX, CHECKPOINT_PARAMS // max(1, net.param_count())))
         self._pause = threading.Event()
 
     # --- where we are ----------------------------------------------------------------
@@ -227,7 +256,7 @@ class Debugger:
     @property
     def history_depth(self) -> int:
         """How many steps ``step_back`` can still undo."""
-        return len(self._history)
+        return self._history.depth
 
     @property
     def history_note(self) -> str:
@@ -345,7 +374,7 @@ class Debugger:
             if i == 0:
                 self._begin_batch()
             x_in = st.xb if i == 0 else st.outs[i - 1]
-            st.params_used[i] = dict(layer.params)
+            st.params_used[i] = param_refs(layer)
             out, cache = layer.forward(x_in, True, self.rng)
             if i in self._random_layers:
                 self._rng_state_cache = None
@@ -383,17 +412,16 @@ class Debugger:
     def _compute_update(self) -> PassState:
         """Apply the optimizer, then move on to the next iteration; returns the finished pass."""
         st, layers = self.state, self.net.layers
-        st.old_params = [dict(layer.params) for layer in layers]
+        st.old_params = tuple(param_refs(layer) for layer in layers)
         self.optimizer.step(self.net, st.grads)
-        st.new_params = [dict(layer.params) for layer in layers]
-        st.opt_state = {(i, k): self.optimizer.state.get((i, k))
-                        for i, layer in enumerate(layers) for k in layer.params}
+        st.new_params = tuple(param_refs(layer) for layer in layers)
+        st.opt_state = tuple(getattr(self.optimizer, "state", {}).items())
         self.iteration += 1
         self.batch += 1
         if self.batch == self.batches_per_epoch:
             self.epoch, self.batch, self._order = self.epoch + 1, 0, None
         self.watches.record(st.iteration, st)
-        st.compact()
+        st.compact(self._pass_nbytes)
         self._last_pass = st
         self.state = PassState(self._n_layers, self.iteration, self.epoch, self.batch)
         self._phase, self._layer, self._unit = "forward", 0, 0
@@ -408,11 +436,18 @@ class Debugger:
         self._compute_update()
 
     # --- records ------------------------------------------------------------------------
+    @staticmethod
+    def _cached(st: PassState, key, build):
+        """The record ``key`` of pass ``st``, built once."""
+        if st.records is None:
+            st.records = {}
+        if key not in st.records:
+            st.records[key] = build()
+        return st.records[key]
+
     def _layer_record(self, st: PassState, phase: str, i: int):
-        recs = st.fwd_recs if phase == "forward" else st.bwd_recs
-        if recs[i] is None:
-            recs[i] = (self._forward_record if phase == "forward" else self._backward_record)(st, i)
-        return recs[i]
+        build = self._forward_record if phase == "forward" else self._backward_record
+        return self._cached(st, (phase, i), lambda: build(st, i))
 
     def _forward_record(self, st: PassState, i: int) -> ForwardLayer:
         c, layer = st.caches[i], self.net.layers[i]
@@ -437,27 +472,25 @@ class Debugger:
                              st.freeze(st.dxs[i]), self._units[i])
 
     def _loss_record(self, st: PassState) -> LossRecord:
-        if st.loss_rec is None:
-            loss = self.net.loss
-            st.loss_rec = LossRecord("loss", st.iteration, st.epoch, loss.name, st.freeze(st.z),
-                                     st.freeze(st.yb), st.freeze(loss.terms(st.z, st.yb)), float(st.loss),
-                                     st.freeze(st.dloss))
-        return st.loss_rec
+        loss = self.net.loss
+        return self._cached(st, "loss", lambda: LossRecord(
+            "loss", st.iteration, st.epoch, loss.name, st.freeze(st.z), st.freeze(st.yb),
+            st.freeze(loss.terms(st.z, st.yb)), float(st.loss), st.freeze(st.dloss)))
 
     def _update_record(self, st: PassState) -> UpdateRecord:
-        if st.update_rec is None:
-            params = []
-            for i, layer in enumerate(self.net.layers):
-                for k in layer.params:
-                    state = st.opt_state.get((i, k)) or {}
-                    params.append(ParamUpdate(
-                        i, k, st.freeze(st.old_params[i][k]), st.freeze(st.grads[i][k]),
-                        frozen_map({s: v for s, v in state.items()}) if state else frozen_map({}),
-                        st.freeze(st.new_params[i][k]), k in layer.frozen))
-            opt = self.optimizer
-            st.update_rec = UpdateRecord("update", st.iteration, st.epoch, getattr(opt, "name", repr(opt)),
-                                         frozen_map(getattr(opt, "hyper", {})), tuple(params))
-        return st.update_rec
+        return self._cached(st, "update", lambda: self._build_update_record(st))
+
+    def _build_update_record(self, st: PassState) -> UpdateRecord:
+        params, opt_state = [], dict(st.opt_state)
+        for i, layer in enumerate(self.net.layers):
+            for k in layer.params:
+                params.append(ParamUpdate(
+                    i, k, st.freeze(st.old_params[i][k]), st.freeze(st.grads[i][k]),
+                    frozen_map(opt_state.get((i, k)) or {}), st.freeze(st.new_params[i][k]),
+                    st.new_params[i][k] is st.old_params[i][k]))
+        opt = self.optimizer
+        return UpdateRecord("update", st.iteration, st.epoch, getattr(opt, "name", repr(opt)),
+                            frozen_map(getattr(opt, "hyper", {})), tuple(params))
 
     def _iteration_record(self, st: PassState) -> IterationRecord:
         n = self._n_layers
@@ -473,47 +506,65 @@ class Debugger:
                                None if st.new_params is None else self._update_record(st))
 
     # --- history ----------------------------------------------------------------------------
-    def _push_history(self, label: str) -> None:
-        layers = self.net.layers
-        weights = [dict(layer.params) for layer in layers]
-        opt_state = dict(getattr(self.optimizer, "state", {}))
+    def _push_history(self, label: str) -> Snapshot:
+        weights = tuple(param_refs(layer) for layer in self.net.layers)
+        opt_state = tuple(getattr(self.optimizer, "state", {}).items())
         fresh = self.state.indices is None          # nothing computed yet in this iteration
-        values = dict(weights=weights, opt_state=opt_state, rng=self._rng_state(),
-                      x=self.x, order=self._order, position=(self.iteration, self.epoch, self.batch,
-                                                             self._phase, self._layer, self._unit),
-                      state=None if fresh else self.state.copy(), last_pass=self._last_pass,
-                      last_record=self._last_record)
+        state = None if fresh else self.state.copy()
+        values = (weights, opt_state, self._rng_state(), self.x, self._order,
+                  (self.iteration, self.epoch, self.batch, self._phase, self._layer, self._unit),
+                  state, self._last_pass, self._last_record)
         # memory count: parts in a stable order, the most variable last
         parts = [a for w in weights for a in w.values()]
         parts.append(None if self.x is self._x_given else self.x)
-        if self._last_pass is not None:
-            parts += self._last_pass.parts()
-        parts += opt_state.values()
-        if not fresh:
-            parts += self.state.parts()
-        self._history.push(Snapshot(label, self.iteration, values, parts))
+        if self._last_pass is not None:               # counted as a whole: see PassState.compact
+            parts.append((id(self._last_pass), self._last_pass.nbytes))
+        parts += (s for _, s in opt_state)
+        if state is not None:
+            parts += state.parts()
+        snap = Snapshot(label, self.iteration, values, tuple(parts))
+        self._history.push(snap)
+        return snap
 
     def step_back(self):
-        """Undo the last step or edit; returns the record that was current before it."""
-        snap = self._history.pop()
+        """Undo the last step or edit; returns the record that was current before it.
+
+        Inside a run, one step back is one iteration (or, if the run stopped
+        inside an iteration, back to that iteration's start): the run's last
+        snapshot is restored and the iterations up to there replayed."""
+        snap = self._history.top()
         if snap is None:
             raise ConfigError("Nothing to step back to: " + (
                 "this is the start." if not self._history.dropped else
                 f"older history was dropped to stay within the {self._history.budget_bytes / 2**20:.0f} MB "
                 f"memory budget."))
-        v = snap.values
-        for layer, w in zip(self.net.layers, v["weights"]):
+        if snap.partial:
+            snap.partial = False
+        elif snap.iterations:
+            snap.iterations -= 1
+        replay = snap.iterations
+        if not replay:
+            self._history.pop()
+        self._restore(snap)
+        if replay:
+            with np.errstate(all="ignore"):
+                for _ in range(replay):
+                    self._finish_iteration()
+            self._last_record = self._last_pass
+        return self.last_record
+
+    def _restore(self, snap: Snapshot) -> None:
+        weights, opt_state, rng, self.x, self._order, position, state, last_pass, last_record = snap.values
+        for layer, w in zip(self.net.layers, weights):
             for k, a in w.items():
                 layer.params.set_array(k, a)
         if hasattr(self.optimizer, "state"):
-            self.optimizer.state = dict(v["opt_state"])
-        self.rng.bit_generator.state = self._rng_state_cache = v["rng"]
-        self.x, self._order = v["x"], v["order"]
-        (self.iteration, self.epoch, self.batch, self._phase, self._layer, self._unit) = v["position"]
-        self.state = v["state"] or PassState(self._n_layers, self.iteration, self.epoch, self.batch)
-        self._last_pass, self._last_record = v["last_pass"], v["last_record"]
+            self.optimizer.state = dict(opt_state)
+        self.rng.bit_generator.state = self._rng_state_cache = rng
+        (self.iteration, self.epoch, self.batch, self._phase, self._layer, self._unit) = position
+        self.state = state or PassState(self._n_layers, self.iteration, self.epoch, self.batch)
+        self._last_pass, self._last_record = last_pass, last_record
         self.watches.truncate(self.iteration)
-        return self.last_record
 
     # --- running ------------------------------------------------------------------------------
     def request_pause(self) -> None:
@@ -532,15 +583,17 @@ class Debugger:
         active = [bp for bp in self.breakpoints if bp.enabled]
         by_stage = {s: [bp for bp in active if s in bp.stages]
                     for s in ("enter", *PHASES)}
-        done, first, hit, reason = 0, True, None, "paused"
+        done, first, hit, reason, snap = 0, True, None, "paused", None
         with np.errstate(all="ignore"):
             while True:
                 at_start = self._phase == "forward" and self._layer == 0 and self._unit == 0
                 if at_start and max_iterations is not None and done >= max_iterations:
                     reason = "limit"
                     break
-                if at_start or first:
-                    self._push_history("run")
+                if first or (at_start and snap.iterations >= self.checkpoint_every):
+                    if not first:
+                        self._last_record = self._last_pass       # what a step back to here shows
+                    snap = self._push_history("run")
                 if not first and by_stage["enter"] and self._unit == 0 and self._layer is not None:
                     hit = self._check(by_stage["enter"], "enter")
                     if hit:
@@ -551,11 +604,16 @@ class Debugger:
                     continue
                 if stage == "update":
                     done += 1
+                    snap.iterations += 1
                     if on_iteration is not None:
                         on_iteration(self)
                 hit = self._check(by_stage[stage], stage)
                 if hit or self._pause.is_set() or (should_stop is not None and should_stop()):
                     break
+        if snap is not None:
+            snap.partial = not (self._phase == "forward" and self._layer == 0 and self._unit == 0)
+            if not (snap.iterations or snap.partial):
+                self._history.pop()                  # the run did nothing: nothing to undo
         # The record is built when asked for: a run costs no copies.
         self._last_record = self.state.copy() if self.state.indices is not None else self._last_pass
         return self._stop_reason("breakpoint" if hit else reason, hit, done)
@@ -664,6 +722,13 @@ class Debugger:
                 [layer.units(s) for layer, s in zip(self.net.layers, self.net.shapes)] != self._units:
             raise ConfigError("The network's layers changed after this debugger was made: "
                               "create a new Debugger for the edited network.")
+
+
+def param_refs(layer) -> dict:
+    """The layer's parameter arrays by name, as a plain dict of references (built
+    item by item, so Python's garbage collector does not track it: history keeps
+    one per layer per step)."""
+    return {k: a for k, a in layer.params.items()}
 
 
 def _as_index(index) -> tuple[int, ...]:

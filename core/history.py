@@ -8,11 +8,16 @@ it refers to is ever written into: an update or an edit *binds new arrays*
 instead of changing it, and layer caches are fresh arrays each pass. So a
 snapshot holds references, not copies.
 
+A run takes a snapshot only every ``checkpoint_every`` iterations (on a tiny
+network, keeping one per iteration would cost more than the iteration); a
+step back inside that stretch restores the snapshot and replays the
+iterations up to the target, which gives the same numbers bit for bit.
+
 Memory is counted as the ``nbytes`` of the arrays each snapshot adds over the
 one before it (arrays shared with the previous snapshot are counted once), plus
-an estimate of Python's bookkeeping (:data:`ARRAY_OVERHEAD`, :data:`SNAPSHOT_OVERHEAD`). When
-the total exceeds the budget, the oldest snapshots are dropped and
-:attr:`History.note` says how far back one can still go.
+an estimate of Python's bookkeeping (:data:`ARRAY_OVERHEAD`,
+:data:`SNAPSHOT_OVERHEAD`). When the total exceeds the budget, the oldest
+snapshots are dropped and :attr:`History.note` says how far back one can still go.
 """
 from __future__ import annotations
 
@@ -22,18 +27,29 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Snapshot:
     """State before one step. ``label`` names the step ("unit", "run", "edit", ...),
     ``values`` is what restoring needs, and ``parts`` lists, in an order that
-    is the same from one snapshot to the next, each array or dict of arrays the
-    snapshot keeps alive, for counting memory: a part that is the very same
-    object as the previous snapshot's part at that position is shared, not new."""
+    is the same from one snapshot to the next, what the snapshot keeps alive,
+    for counting memory: arrays and dicts of arrays, compared by identity (the
+    very same object as the previous snapshot's part at that position is shared,
+    not new), and ``(key, nbytes)`` pairs for larger things, compared by key."""
     label: str
     iteration: int
-    values: dict
-    parts: list = field(repr=False)
+    values: tuple
+    parts: tuple = field(repr=False)
     new_bytes: int = 0
+    #: for a run: iterations finished after the snapshot, and whether the run
+    #: then stopped inside an iteration; each is one more step back, reached
+    #: by restoring the snapshot and replaying (see :meth:`History.steps`)
+    iterations: int = 0
+    partial: bool = False
+
+    @property
+    def steps(self) -> int:
+        """How many step-backs this entry provides."""
+        return max(1, self.iterations + self.partial)
 
 
 #: estimated bytes of Python bookkeeping: per array (its header) and per snapshot
@@ -43,12 +59,19 @@ SNAPSHOT_OVERHEAD = 4096
 
 
 def nbytes(obj) -> int:
-    """Bytes of an array, or of the arrays in a dict (other values count 0)."""
-    if isinstance(obj, np.ndarray):
+    """Bytes of an array, of the arrays in a dict, or of a ``(key, nbytes)`` pair;
+    other values count 0."""
+    if type(obj) is np.ndarray:
         return obj.nbytes + ARRAY_OVERHEAD
     if isinstance(obj, dict):
         return sum(v.nbytes + ARRAY_OVERHEAD for v in obj.values() if isinstance(v, np.ndarray))
+    if type(obj) is tuple:
+        return obj[1]
     return 0
+
+
+def _same(obj, old) -> bool:
+    return obj is old or (type(obj) is tuple and type(old) is tuple and obj == old)
 
 
 class History:
@@ -62,11 +85,19 @@ class History:
     def __len__(self) -> int:
         return len(self._items)
 
+    @property
+    def depth(self) -> int:
+        """How many steps one can go back."""
+        return sum(s.steps for s in self._items)
+
+    def top(self) -> Snapshot | None:
+        return self._items[-1] if self._items else None
+
     def push(self, snap: Snapshot) -> None:
         if self._items:
             prev = self._items[-1].parts
             snap.new_bytes = SNAPSHOT_OVERHEAD + sum(nbytes(obj) for obj, old in zip(snap.parts, prev)
-                                                     if obj is not old)
+                                                     if not _same(obj, old))
             snap.new_bytes += sum(nbytes(obj) for obj in snap.parts[len(prev):])
         else:
             snap.new_bytes = SNAPSHOT_OVERHEAD + sum(nbytes(obj) for obj in snap.parts)
@@ -102,7 +133,7 @@ class History:
         if not self._items:
             return "Nothing to step back to."
         first = self._items[0]
-        text = (f"You can step back {len(self._items)} step(s), to iteration {first.iteration} "
+        text = (f"You can step back {self.depth} step(s), to iteration {first.iteration} "
                 f"({self.total_bytes / 2**20:.1f} MB of {self.budget_bytes / 2**20:.0f} MB history).")
         if self.dropped:
             text += (f" {self.dropped} older step(s) were dropped to stay within the memory budget; "

@@ -49,9 +49,10 @@ def frozen(a) -> np.ndarray | None:
     return c
 
 
-def frozen_map(d) -> Mapping[str, np.ndarray]:
-    """A read-only mapping of read-only copies."""
-    return MappingProxyType({k: frozen(v) for k, v in d.items()})
+def frozen_map(d) -> Mapping[str, object]:
+    """A read-only mapping: arrays become read-only copies, other values (numbers,
+    flags) are kept as they are."""
+    return MappingProxyType({k: frozen(v) if isinstance(v, np.ndarray) else v for k, v in d.items()})
 
 
 def unit_slice(a: np.ndarray | None, unit: int) -> np.ndarray | None:
@@ -180,7 +181,8 @@ class ParamUpdate:
 
     ``state`` is the optimizer's state for this parameter after the update
     (``"step"``, ``"momentum_buffer"``, ``"exp_avg"``, ...); empty for SGD.
-    A frozen parameter has ``frozen=True`` and ``new is old``."""
+    ``frozen`` is True when the update left the parameter as it was (a frozen
+    parameter, like the lecture's biases)."""
     layer: int
     name: str
     old: np.ndarray

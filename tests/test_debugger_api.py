@@ -86,8 +86,8 @@ def test_watches_record_per_iteration_series():
     dbg.run(max_iterations=11)
     iters, losses = dbg.watches.series("loss")
     assert iters.tolist() == [7, 8, 9, 10, 11] and len(losses) == 5
-    dbg.step_back()
-    assert dbg.watches.series("loss")[0].tolist() == [7, 8, 9, 10]
+    dbg.step_back()                         # replays from the run's snapshot: the series refills
+    assert dbg.watches.series("loss")[0].tolist() == [6, 7, 8, 9, 10]
 
 
 @pytest.mark.parametrize("args, kwargs, error, words", [

@@ -146,8 +146,30 @@ def test_nothing_to_step_back_to():
         make_debugger().step_back()
 
 
+def test_step_back_through_a_run_replays_from_its_checkpoints():
+    dbg = make_debugger()
+    dbg.checkpoint_every = 4
+    dbg.add_breakpoint("enter_layer", layer=2, phase="backward").enabled = False
+    dbg.run(max_iterations=10)
+    dbg.breakpoints[-1].enabled = True
+    dbg.run()                                           # stops inside iteration 10
+    assert dbg.history_depth == 11 and len(dbg._history) == 4    # snapshots at 0, 4, 8 and 10
+    reference = make_debugger()
+    expected = [None]
+    for _ in range(10):
+        reference.step("iteration")
+        expected.append(reference.net.get_weights())
+    for k in range(10, 0, -1):
+        rec = dbg.step_back()
+        assert (dbg.iteration, dbg.cursor.phase, dbg.cursor.layer) == (k, "forward", 0)
+        assert rec.iteration == k - 1 and rec.update is not None
+        assert all(np.array_equal(a[n], b[n]) for a, b in zip(dbg.net.get_weights(), expected[k]) for n in a)
+    assert dbg.step_back() is None and dbg.iteration == 0 and dbg.history_depth == 0
+
+
 def test_memory_budget_drops_the_oldest_history_and_says_so():
     dbg = make_debugger(memory_budget=40_000)
+    dbg.checkpoint_every = 1
     dbg.run(max_iterations=50)
     depth = dbg.history_depth
     assert 1 <= depth < 50
