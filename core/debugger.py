@@ -506,19 +506,23 @@ class Debugger:
                                None if st.new_params is None else self._update_record(st))
 
     # --- history ----------------------------------------------------------------------------
-    def _push_history(self, label: str) -> Snapshot:
+    def _push_history(self, label: str, keep_last_pass: bool = True) -> Snapshot:
+        """Snapshot the state before a step. A run's later checkpoints leave out
+        the previous iteration's pass (``keep_last_pass=False``): it is large
+        (every layer's values) and a step back rebuilds it by replay."""
+        last_pass, last_record = (self._last_pass, self._last_record) if keep_last_pass else (None, None)
         weights = tuple(param_refs(layer) for layer in self.net.layers)
         opt_state = tuple(getattr(self.optimizer, "state", {}).items())
         fresh = self.state.indices is None          # nothing computed yet in this iteration
         state = None if fresh else self.state.copy()
         values = (weights, opt_state, self._rng_state(), self.x, self._order,
                   (self.iteration, self.epoch, self.batch, self._phase, self._layer, self._unit),
-                  state, self._last_pass, self._last_record)
+                  state, last_pass, last_record)
         # memory count: parts in a stable order, the most variable last
         parts = [a for w in weights for a in w.values()]
         parts.append(None if self.x is self._x_given else self.x)
-        if self._last_pass is not None:               # counted as a whole: see PassState.compact
-            parts.append((id(self._last_pass), self._last_pass.nbytes))
+        if last_pass is not None:                     # counted as a whole: see PassState.compact
+            parts.append((id(last_pass), last_pass.nbytes))
         parts += (s for _, s in opt_state)
         if state is not None:
             parts += state.parts()
@@ -542,16 +546,26 @@ class Debugger:
             snap.partial = False
         elif snap.iterations:
             snap.iterations -= 1
-        replay = snap.iterations
-        if not replay:
-            self._history.pop()
-        self._restore(snap)
-        if replay:
-            with np.errstate(all="ignore"):
-                for _ in range(replay):
-                    self._finish_iteration()
-            self._last_record = self._last_pass
+        if snap.iterations:
+            self._replay(snap, snap.iterations)
+            return self.last_record
+        self._history.pop()
+        before = self._history.top()
+        if snap.values[7] is None and before is not None and before.label == "run" \
+                and before.iterations and not before.partial:
+            # ``snap`` left out the previous pass; the run before it ends where it starts
+            self._replay(before, before.iterations)
+        else:
+            self._restore(snap)
         return self.last_record
+
+    def _replay(self, snap: Snapshot, iterations: int) -> None:
+        """Restore ``snap`` and run ``iterations`` iterations from it."""
+        self._restore(snap)
+        with np.errstate(all="ignore"):
+            for _ in range(iterations):
+                self._finish_iteration()
+        self._last_record = self._last_pass
 
     def _restore(self, snap: Snapshot) -> None:
         weights, opt_state, rng, self.x, self._order, position, state, last_pass, last_record = snap.values
@@ -591,9 +605,7 @@ class Debugger:
                     reason = "limit"
                     break
                 if first or (at_start and snap.iterations >= self.checkpoint_every):
-                    if not first:
-                        self._last_record = self._last_pass       # what a step back to here shows
-                    snap = self._push_history("run")
+                    snap = self._push_history("run", keep_last_pass=first)
                 if not first and by_stage["enter"] and self._unit == 0 and self._layer is not None:
                     hit = self._check(by_stage["enter"], "enter")
                     if hit:
