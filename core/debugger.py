@@ -208,6 +208,8 @@ class Debugger:
                              f"{'no sample axis' if self.y.ndim == 0 else len(self.y)}; "
                              f"give one target per sample.")
         net.loss.check(np.zeros((1, *net.output_shape), dtype=net.dtype), self.y[:1])
+        if not np.issubdtype(self.y.dtype, np.number) or not np.isfinite(self.y).all():
+            raise InputError("The targets y must be finite numbers (no NaN or inf).")
         if batch_size is None:
             batch_size = n
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
@@ -288,9 +290,14 @@ class Debugger:
             raise ConfigError(f"Unknown granularity {granularity!r}. Choose one of: "
                               f"{', '.join(GRANULARITIES)}.")
         self._check_network()
-        self._push_history(granularity)
-        with np.errstate(all="ignore"):
-            record = getattr(self, f"_step_{granularity}")()
+        snap = self._push_history(granularity)
+        try:
+            with np.errstate(all="ignore"):
+                record = getattr(self, f"_step_{granularity}")()
+        except Exception:
+            self._history.pop()                   # a step that fails leaves everything as it was
+            self._restore(snap)
+            raise
         self._last_record = record
         return record
 

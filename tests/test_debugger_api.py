@@ -18,6 +18,8 @@ def classifier(n=6):
     (lambda a: {**a, "y": a["y"][:4]}, ShapeError, "x has 6 samples but y has 4"),
     (lambda a: {**a, "y": np.zeros((6, 2))}, ShapeError, "targets have shape"),
     (lambda a: {**a, "x": np.full((6, 2), np.nan)}, InputError, "NaN"),
+    (lambda a: {**a, "net": Network([Dense(1)], (2,), loss="mse"), "y": np.full((6, 1), np.inf)},
+     InputError, "targets y must be finite"),
     (lambda a: {**a, "batch_size": 0}, ConfigError, "batch_size must be a whole number from 1 to 6"),
     (lambda a: {**a, "batch_size": 7}, ConfigError, "from 1 to 6"),
     (lambda a: {**a, "batch_size": 2.5}, ConfigError, "batch_size"),
@@ -41,6 +43,19 @@ def test_bad_requests():
     dbg.net.append(Dense(3, activation="softmax"))
     with pytest.raises(ConfigError, match="create a new Debugger"):
         dbg.step("unit")
+
+
+def test_a_step_that_fails_leaves_everything_as_it_was():
+    net, x, y = classifier()
+    dbg = Debugger(net, SGD(lr=0.1), x, y)
+    dbg.step("phase")
+    dbg.step("phase")
+    dbg.optimizer.step = lambda net, grads: (_ for _ in ()).throw(ShapeError("broken optimizer"))
+    weights, depth, cursor = net.get_weights(), dbg.history_depth, dbg.cursor
+    with pytest.raises(ShapeError, match="broken optimizer"):
+        dbg.step("iteration")
+    assert dbg.cursor == cursor and dbg.history_depth == depth
+    assert all(np.array_equal(w[k], v[k]) for w, v in zip(net.get_weights(), weights) for k in w)
 
 
 def test_cursor_walks_units_layers_and_phases():
