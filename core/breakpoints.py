@@ -34,8 +34,10 @@ right there, so a NaN gradient is shown before it is applied. Only ``run``
 checks breakpoints; ``step`` always does exactly the step asked for.
 
 A check reads the debugger ``dbg`` it is given: ``dbg.net``, ``dbg.state``
-(the iteration in progress: ``caches``, ``outs``, ``loss``, ``grads``),
-``dbg.iteration``, ``dbg.epoch``, ``dbg.batch`` and ``dbg.watches``.
+(the iteration in progress: ``caches``, ``outs``, ``loss``, ``grads``, ``dxs``),
+``dbg.iteration``, ``dbg.epoch``, ``dbg.batch``, ``dbg.watches`` and, at
+"enter", ``dbg.cursor_phase`` / ``dbg.cursor_layer``. At "update" the update is
+done and the counters have moved on to the next iteration.
 """
 from __future__ import annotations
 

@@ -653,19 +653,11 @@ class Debugger:
         return phase if self._phase != phase else None
 
     def _check(self, breakpoints, stage: str):
-        """The first hit among ``breakpoints`` at ``stage`` (update checks see the finished pass)."""
-        if not breakpoints:
-            return None
-        if stage == "update":
-            current, self.state = self.state, self._last_pass
-        try:
-            for bp in breakpoints:
-                hit = bp.check(stage, self)
-                if hit:
-                    return hit
-        finally:
-            if stage == "update":
-                self.state = current
+        """The first hit among ``breakpoints`` at ``stage``."""
+        for bp in breakpoints:
+            hit = bp.check(stage, self)
+            if hit:
+                return hit
         return None
 
     def _stop_reason(self, reason: str, hit, done: int) -> StopReason:
