@@ -63,7 +63,7 @@ is bounded by ``memory_budget`` bytes (default 256 MB); ``history_depth`` and
 **Run**: ``run(max_iterations=None, should_stop=None, on_iteration=None)`` goes
 on until a breakpoint hits, ``max_iterations`` iterations are done, or a pause
 is asked for (``request_pause()`` from any thread, or ``should_stop()`` returning
-True; both are checked at the end of every phase). It returns a
+True; checked after every layer, the loss and the update). It returns a
 :class:`~core.breakpoints.StopReason`. ``on_iteration(dbg)`` is called after
 every iteration. Only the last iteration's records are kept. The ``nonfinite``
 breakpoint is on by default (remove it with ``remove_breakpoint``): a NaN or
@@ -239,6 +239,7 @@ class Debugger:
         #: a run keeps a snapshot every this many iterations (see core.history)
         self.checkpoint_every = max(1, min(CHECKPOINT_MAX, CHECKPOINT_PARAMS // max(1, net.param_count())))
         self._pause = threading.Event()
+        self._should_stop = None
 
     # --- where we are ----------------------------------------------------------------
     @property
@@ -589,7 +590,7 @@ class Debugger:
 
     # --- running ------------------------------------------------------------------------------
     def request_pause(self) -> None:
-        """Ask a running ``run()`` to stop at the end of the current phase (any thread)."""
+        """Ask a running ``run()`` to stop after the layer it is computing (any thread)."""
         self._pause.set()
 
     def run(self, max_iterations: int | None = None, should_stop=None, on_iteration=None) -> StopReason:
@@ -601,6 +602,7 @@ class Debugger:
             raise ConfigError(f"max_iterations must be a whole number ≥ 0 or None, got {max_iterations!r}.")
         self._check_network()
         self._pause.clear()
+        self._should_stop = should_stop
         active = [bp for bp in self.breakpoints if bp.enabled]
         by_stage = {s: [bp for bp in active if s in bp.stages]
                     for s in ("enter", *PHASES)}
@@ -619,15 +621,16 @@ class Debugger:
                         break
                 first = False
                 stage = self._run_atom(whole_phase=not by_stage["enter"])
-                if stage is None:
-                    continue
                 if stage == "update":
                     done += 1
                     snap.iterations += 1
                     if on_iteration is not None:
                         on_iteration(self)
-                hit = self._check(by_stage[stage], stage)
-                if hit or self._pause.is_set() or (should_stop is not None and should_stop()):
+                if stage is not None:
+                    hit = self._check(by_stage[stage], stage)
+                    if hit:
+                        break
+                if self._stop_requested():
                     break
         if snap is not None:
             snap.partial = not (self._phase == "forward" and self._layer == 0 and self._unit == 0)
@@ -638,8 +641,9 @@ class Debugger:
         return self._stop_reason("breakpoint" if hit else reason, hit, done)
 
     def _run_atom(self, whole_phase: bool) -> str | None:
-        """Compute the next layer (or the rest of its pass if ``whole_phase``), the
-        loss or the update; return the phase it completed, if it completed one."""
+        """Compute the next layer (or the rest of its pass if ``whole_phase``, unless
+        a pause is asked for), the loss or the update; return the phase it
+        completed, if it completed one."""
         phase = self._phase
         if phase == "loss":
             self._compute_loss()
@@ -648,9 +652,12 @@ class Debugger:
             self._compute_update()
             return "update"
         self._finish_layer()
-        while whole_phase and self._phase == phase:
+        while whole_phase and self._phase == phase and not self._stop_requested():
             self._finish_layer()
         return phase if self._phase != phase else None
+
+    def _stop_requested(self) -> bool:
+        return self._pause.is_set() or (self._should_stop is not None and self._should_stop())
 
     def _check(self, breakpoints, stage: str):
         """The first hit among ``breakpoints`` at ``stage``."""

@@ -147,6 +147,16 @@ def test_pause_from_another_thread_and_should_stop():
     assert why.reason == "paused" and why.iterations == 7
 
 
+def test_a_pause_takes_effect_between_layers():
+    dbg = deep_sigmoid(depth=6)
+    why = dbg.run(should_stop=lambda: dbg.cursor_phase == "backward" and dbg.cursor_layer == 3)
+    assert why.reason == "paused" and (why.cursor.phase, why.cursor.layer, why.iterations) == ("backward", 3, 0)
+    assert dbg.step("layer").layer == 3
+    dbg.step_back()
+    dbg.step_back()                                   # back to where the run started
+    assert dbg.cursor == deep_sigmoid(depth=6).cursor and dbg.history_depth == 0
+
+
 @pytest.mark.parametrize("args, kwargs, words", [
     (("loss_sky_high",), {}, "Unknown breakpoint kind"),
     (("loss_above",), {"value": "high"}, "must be a finite number"),
