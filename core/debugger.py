@@ -719,9 +719,10 @@ class Debugger:
         self.x = x
 
     # --- chain rule --------------------------------------------------------------------------------
-    def explain(self, layer_index: int, param_name: str, index) -> Explanation:
+    def explain(self, layer_index: int, param_name: str, index, check: bool = True) -> Explanation:
         """∂E/∂θ for one parameter entry as the product (and sum) of its chain-rule
-        factors, with a finite-difference check (see :mod:`core.explain`)."""
+        factors, with a finite-difference check (four forward passes; ``check=False``
+        skips it and leaves NaN there). See :mod:`core.explain`."""
         index = _as_index(index)
         check_param_index(self.net, layer_index, param_name, index)
         st = self.state if self.state.grads[layer_index] is not None else self._last_pass
@@ -732,7 +733,7 @@ class Debugger:
         bwd = [self._layer_record(st, "backward", i) if st.grads[i] is not None else None
                for i in range(self._n_layers)]
         with np.errstate(all="ignore"):
-            return explain(self.net, st, fwd, bwd, layer_index, param_name, index)
+            return explain(self.net, st, fwd, bwd, layer_index, param_name, index, check)
 
     # --- helpers ------------------------------------------------------------------------------------
     def _check_network(self) -> None:

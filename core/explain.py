@@ -27,6 +27,7 @@ and the relative difference |analytic − numeric| / max(|analytic|, |numeric|).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -89,8 +90,8 @@ class Explanation:
     chain-rule factors when there is a single term (else empty), ``paths`` the
     sum behind ∂E/∂out of a hidden unit (else empty), ``n_terms`` how many
     terms the sum has, ``top_terms`` the largest of them by size.
-    ``finite_difference`` and ``relative_difference`` check ``value``; ``text``
-    is :meth:`format` with the default names."""
+    ``finite_difference`` and ``relative_difference`` check ``value`` (NaN when
+    the check was skipped); ``text`` is :meth:`format` with the default names."""
     layer_index: int
     param_name: str
     index: tuple[int, ...]
@@ -123,8 +124,9 @@ def _symbol(f: Factor, w: str, unit_name: UnitName) -> str:
 def _format(e: Explanation, unit_name, weight_name, digits) -> str:
     w = weight_name(e.layer_index, e.param_name, e.index)
     lhs = f"∂E/∂{w}"
-    check = (f"  [finite difference {_num(e.finite_difference, 6)}, "
-             f"relative difference {e.relative_difference:.1e}]")
+    check = "" if math.isnan(e.finite_difference) else (
+        f"  [finite difference {_num(e.finite_difference, 6)}, "
+        f"relative difference {e.relative_difference:.1e}]")
     if e.factors:
         symbols = " · ".join(_symbol(f, w, unit_name) for f in e.factors)
         numbers = " · ".join(_num(f.value, digits) for f in e.factors)
@@ -195,9 +197,10 @@ def finite_difference(net, st, layer_index: int, name: str, index: tuple) -> flo
     return (-e[2] + 8.0 * e[1] - 8.0 * e[-1] + e[-2]) / (12.0 * h)
 
 
-def explain(net, st, fwd, bwd, layer_index: int, name: str, index: tuple) -> Explanation:
+def explain(net, st, fwd, bwd, layer_index: int, name: str, index: tuple, check: bool = True) -> Explanation:
     """Build the :class:`Explanation` from pass ``st`` and its forward (``fwd``) and
-    backward (``bwd``) layer records (``bwd[i]`` None where not computed)."""
+    backward (``bwd``) layer records (``bwd[i]`` None where not computed); with
+    ``check``, add the finite difference."""
     layer, b = net.layers[layer_index], bwd[layer_index]
     value = float(b.grads[name][index])
     used = st.params_used[layer_index]
@@ -221,9 +224,9 @@ def explain(net, st, fwd, bwd, layer_index: int, name: str, index: tuple) -> Exp
                        Factor("dout/dnet", layer_index, unit, float(b.dout_dnet[pos])))
         factors += (Factor("dnet/dw", layer_index, unit, float(dnet[pos])),)
         paths = _paths(net, fwd, bwd, layer_index, pos)
-    fd = finite_difference(net, st, layer_index, name, index)
+    fd = finite_difference(net, st, layer_index, name, index) if check else math.nan
     scale = max(abs(value), abs(fd))
-    rel = 0.0 if scale == 0.0 else abs(value - fd) / scale
+    rel = math.nan if not check else 0.0 if scale == 0.0 else abs(value - fd) / scale
     e = Explanation(layer_index, name, index, value, factors, paths, len(positions), top, fd, rel, "")
     object.__setattr__(e, "text", e.format())
     return e

@@ -6,6 +6,7 @@ import pytest
 
 from core import (SGD, Activation, Adam, AvgPool2D, Conv2D, Debugger, Dense, Dropout, Flatten,
                   GlobalAvgPool2D, MaxPool2D, Momentum, Network)
+from core.layers import LAYER_TYPES
 
 SEED = 3
 
@@ -35,6 +36,10 @@ def conv_avg():
 
 
 NETS = [dense_sigmoid, dense_softmax, dense_dropout, conv_max, conv_avg]
+
+
+def test_every_layer_type_is_covered():
+    assert {type(layer).__name__ for make in NETS for layer in make().layers} == set(LAYER_TYPES)
 
 
 def data(net, n=4):

@@ -90,6 +90,14 @@ def test_explain_uses_the_pass_in_progress_once_its_backward_reached_the_layer()
     assert dbg.explain(0, "W", (0, 0)).value == dbg.last_iteration.backward.layers[0].grads["W"][0, 0]
 
 
+def test_explain_without_the_check():
+    dbg = dense_debugger(batch=1)
+    dbg.step("iteration")
+    e = dbg.explain(2, "W", (0, 0), check=False)
+    assert np.isnan(e.finite_difference) and np.isnan(e.relative_difference) and "finite" not in e.text
+    assert e.value == dbg.explain(2, "W", (0, 0)).value
+
+
 def test_explain_leaves_the_network_and_generator_untouched():
     dbg = dense_debugger()
     dbg.step("iteration")
