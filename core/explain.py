@@ -217,7 +217,9 @@ def explain(net, st, fwd, bwd, layer_index: int, name: str, index: tuple, check:
     if len(positions) == 1:
         pos = tuple(int(i) for i in positions[0])
         unit = pos[1]
-        if b.dout is None:
+        act = getattr(layer, "activation", None)
+        if b.dout is None or (act is not None and act.name == "softmax"):
+            # softmax couples its units: ∂E/∂net_j is a sum over all outputs, not one product
             factors = (Factor("delta", layer_index, unit, float(delta[pos])),)
         else:
             factors = (Factor("dE/dout", layer_index, unit, float(b.dout[pos])),

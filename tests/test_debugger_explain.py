@@ -90,6 +90,16 @@ def test_explain_uses_the_pass_in_progress_once_its_backward_reached_the_layer()
     assert dbg.explain(0, "W", (0, 0)).value == dbg.last_iteration.backward.layers[0].grads["W"][0, 0]
 
 
+def test_softmax_without_cross_entropy_explains_with_delta():
+    net = Network([Dense(3, activation="softmax")], (2,), loss="mse", seed=0)
+    dbg = Debugger(net, SGD(lr=0.1), [[0.3, -0.2]], [[0.0, 1.0, 0.0]])
+    dbg.step("iteration")
+    e = dbg.explain(0, "W", (1, 2))
+    assert [f.kind for f in e.factors] == ["delta", "dnet/dw"]
+    assert e.factors[0].value * e.factors[1].value == pytest.approx(e.value, rel=1e-12)
+    assert e.relative_difference < 1e-7
+
+
 def test_explain_without_the_check():
     dbg = dense_debugger(batch=1)
     dbg.step("iteration")
