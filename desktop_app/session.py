@@ -459,7 +459,8 @@ class SessionController(QObject):
         if not self._ready():
             return
         try:
-            self.last_record = self.debugger.step_back()
+            with np.errstate(all="ignore"):
+                self.last_record = self.debugger.step_back()
         except LayerLabError as e:
             self.error.emit(str(e))
             return
@@ -509,7 +510,8 @@ class SessionController(QObject):
         if not self.running:
             return
         self._end_run()
-        self.last_record = self.debugger.last_record
+        with np.errstate(all="ignore"):     # records of a diverged pass hold inf / NaN
+            self.last_record = self.debugger.last_record
         self.last_hit = reason.hit
         self.stop_reason = _short_reason(reason)
         self.state_changed.emit()
@@ -521,7 +523,8 @@ class SessionController(QObject):
             return
         self._end_run()
         self.stop_reason = "Stopped: error"
-        self.last_record = self.debugger.last_record
+        with np.errstate(all="ignore"):     # records of a diverged pass hold inf / NaN
+            self.last_record = self.debugger.last_record
         self.state_changed.emit()
         self.error.emit(text)
         self.stopped.emit(text)

@@ -4,7 +4,7 @@ numbers; step back restores them; breakpoints stop a diverging run."""
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from core import Dense, Network
 from core.optimizers import SGD
@@ -12,8 +12,10 @@ from gui_helpers import act, diagram_texts, open_window, panel_snapshot, settle,
 
 
 @pytest.fixture(autouse=True)
-def _settings(tmp_path, monkeypatch):
+def _isolated(tmp_path, monkeypatch):
+    """Settings in a temporary folder; a "save changes?" question on close answers Discard."""
     monkeypatch.setenv("LAYERLAB_SETTINGS_DIR", str(tmp_path))
+    monkeypatch.setattr(QMessageBox, "exec", lambda self: QMessageBox.Discard)
 
 
 def click_edge(qtbot, window, key):

@@ -66,7 +66,7 @@ class _Clickable:
 
     def mouseDoubleClickEvent(self, event):
         if self.selection is not None and self.selection.param is not None:
-            self.scene().views()[0].edit_in_place(self.selection, event.screenPos())
+            self.scene().views()[0].edit_in_place(self.selection, event.scenePos())
         event.accept()
 
 
@@ -165,7 +165,8 @@ class NetworkDiagram(QGraphicsView):
         self.loss_terms: dict[int, QGraphicsSimpleTextItem] = {}
         self.loss_label: QGraphicsSimpleTextItem | None = None
         self.mode = "empty"
-        self._editor: QLineEdit | None = None
+        #: the in-place weight editor while one is open
+        self.editor: QLineEdit | None = None
         self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS, timeout=self.refresh_values)
         session.network_changed.connect(self.rebuild)
         session.state_changed.connect(self._schedule)
@@ -392,21 +393,21 @@ class NetworkDiagram(QGraphicsView):
     def clicked(self, selection: Selection) -> None:
         self.session.select(selection)
 
-    def edit_in_place(self, selection: Selection, screen_pos) -> None:
+    def edit_in_place(self, selection: Selection, scene_pos: QPointF) -> None:
         """A small line edit over the diagram; Enter sets the value, Escape cancels."""
-        if self._editor is not None:
-            self._editor.deleteLater()
+        self.close_editor()
         value = float(self.session.layers[selection.layer].params[selection.param][selection.index])
         editor = QLineEdit(f"{value:.6g}", self.viewport())
         editor.setObjectName("weight_editor")
         editor.setFixedWidth(110)
-        editor.move(self.viewport().mapFromGlobal(screen_pos.toPoint()))
+        editor.move(self.mapFromScene(scene_pos))
         editor.selectAll()
 
         def commit():
+            if self.editor is not editor:     # already closed
+                return
             text = editor.text().replace("−", "-").strip()
-            editor.deleteLater()
-            self._editor = None
+            self.close_editor()
             try:
                 new = float(text)
             except ValueError:
@@ -416,12 +417,17 @@ class NetworkDiagram(QGraphicsView):
         editor.returnPressed.connect(commit)
         editor.show()
         editor.setFocus()
-        self._editor = editor
+        self.editor = editor
+
+    def close_editor(self) -> None:
+        if self.editor is not None:
+            self.editor.hide()
+            self.editor.deleteLater()
+            self.editor = None
 
     def keyPressEvent(self, event):
-        if event.key() == Qt.Key_Escape and self._editor is not None:
-            self._editor.deleteLater()
-            self._editor = None
+        if event.key() == Qt.Key_Escape and self.editor is not None:
+            self.close_editor()
         else:
             super().keyPressEvent(event)
 
