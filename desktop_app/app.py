@@ -16,6 +16,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from core.errors import LayerLabError
+from core.project_file import load_project
 
 from .main_window import MainWindow
 from .session import SessionController
@@ -58,7 +59,7 @@ def parse_args(argv):
 def open_start(session: SessionController, window: MainWindow, args) -> None:
     """Load what the command line asks for, else the last project, else the worked example."""
     if args.project:
-        open_project(session, args.project)
+        open_project(window, args.project)
         return
     if args.template:
         session.load_template(args.template)
@@ -66,7 +67,7 @@ def open_start(session: SessionController, window: MainWindow, args) -> None:
     last = app_settings().value("session/last_project")
     if last and os.path.isfile(str(last)):
         try:
-            open_project(session, str(last))
+            open_project(window, str(last))
             return
         except LayerLabError as e:
             window.show_error(f"Could not reopen the last project {last}: {e}")
@@ -75,14 +76,11 @@ def open_start(session: SessionController, window: MainWindow, args) -> None:
         window.show_hint(session.hint)
 
 
-def open_project(session: SessionController, path: str) -> None:
-    from core.project_file import load_project
-    project = load_project(path)
-    extra = project.extra
-    session.set_network(project.network, project.optimizer, extra.get("x"), extra.get("y"),
-                        dataset_name=extra.get("dataset_name", os.path.basename(path)))
-    s = app_settings()
-    s.setValue("session/last_project", os.path.abspath(path))
+def open_project(window: MainWindow, path: str) -> None:
+    """Open a project file through the File menu's project actions; a file that
+    cannot be read raises DataError (with what is wrong) and changes nothing."""
+    load_project(path)
+    window.project_actions.open_path(path, ask=False)
 
 
 def install_excepthook(window: MainWindow) -> None:
