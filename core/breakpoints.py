@@ -127,8 +127,9 @@ def _describe_nonfinite(a: np.ndarray) -> str:
 
 class NonFinite(Breakpoint):
     """Checked cheaply where NaN/inf shows up: the loss (a non-finite forward
-    value reaches it) and ∂E/∂input of layer 0 (a non-finite δ anywhere in the
-    backward pass reaches it, as inf·0 = NaN) — before the update applies it.
+    value reaches it) and the last thing the backward pass computes, layer 0's
+    ∂E/∂input or, when that is skipped, its gradients (a non-finite δ anywhere
+    in the backward pass reaches them, as inf·0 = NaN) — before the update.
     Inputs and edits are checked when given. On a hit, the arrays are searched
     in the order they were computed to name the first layer and array holding one."""
     kind = "nonfinite"
@@ -144,7 +145,8 @@ class NonFinite(Breakpoint):
             return self._first(named, net, "forward") or self.hit(
                 f"The loss is {st.loss}: the targets hold NaN/inf or the loss overflowed.",
                 st.loss, None, "loss")
-        if math.isfinite(st.dxs[0].sum()) or np.isfinite(st.dxs[0]).all():
+        lowest = [st.dxs[0]] if st.dxs[0] is not None else list(st.grads[0].values())
+        if all(math.isfinite(a.sum()) or np.isfinite(a).all() for a in lowest):
             return None
         named = []                           # as computed: layer n−1 first, ∂E/∂out before its grads
         for i in range(len(net.layers) - 1, -1, -1):

@@ -128,11 +128,15 @@ class PassState:
     (the parameter arrays the forward pass used), ``douts`` (∂E/∂out given to
     backward), ``dxs``, ``grads``; ``z`` (what the loss saw), ``loss``, ``dloss``;
     after the update ``old_params``, ``new_params``, ``opt_state``. Records are
-    built from these on demand and cached."""
+    built from these on demand and cached.
+
+    Like ``Network.forward_backward``, the backward pass skips layer 0's ∂E/∂x,
+    which nothing needs (``dxs[0]`` stays None); ``first_dx_params`` keeps the
+    parameters that backward used, and a record computes it when asked."""
 
     __slots__ = ("iteration", "epoch", "batch", "indices", "xb", "yb", "rng_state", "inputs", "caches",
                  "outs", "params_used", "douts", "dxs", "grads", "z", "loss", "dloss", "old_params",
-                 "new_params", "opt_state", "records", "frozen_copies", "nbytes")
+                 "new_params", "opt_state", "records", "frozen_copies", "nbytes", "first_dx_params")
     _LISTS = ("inputs", "caches", "outs", "params_used", "douts", "dxs", "grads")
 
     def __init__(self, n_layers: int, iteration: int, epoch: int, batch: int):
@@ -146,6 +150,7 @@ class PassState:
         self.records: dict | None = None
         self.frozen_copies: dict[int, tuple] = {}
         self.nbytes = 0
+        self.first_dx_params = None
 
     def copy(self) -> "PassState":
         c = object.__new__(PassState)
@@ -170,7 +175,8 @@ class PassState:
         ``nbytes``, what the pass holds. Every pass of the same batch size holds
         the same shapes, so the size is counted once per batch size."""
         keep = _KEPT_CACHE_KEYS
-        self.caches = [c if c.keys() <= keep else {k: c[k] for k in keep if k in c} for c in self.caches]
+        self.caches = [c if c.keys() <= keep or (i == 0 and self.first_dx_params is not None)
+                       else {k: c[k] for k in keep if k in c} for i, c in enumerate(self.caches)]
         for k in self._LISTS:                 # finished: tuples, which the garbage collector can skip
             setattr(self, k, tuple(getattr(self, k)))
         rows = len(self.indices)
@@ -388,8 +394,13 @@ class Debugger:
                 self._rng_state_cache = None
             st.inputs[i], st.caches[i], st.outs[i] = x_in, cache, out
         else:
-            d = st.dloss if i == self._n_layers - 1 else st.dxs[i + 1]
-            dx, grads = self.net.backward_layer(i, d, st.caches[i])
+            last = self._n_layers - 1
+            d = st.dloss if i == last else st.dxs[i + 1]
+            if i == 0 and hasattr(layer, "backward_params") and not (i == last and self.net.fused_softmax):
+                dx, grads = None, layer.backward_params(d, st.caches[i])     # as forward_backward does
+                st.first_dx_params = param_refs(layer)
+            else:
+                dx, grads = self.net.backward_layer(i, d, st.caches[i])
             st.douts[i], st.dxs[i], st.grads[i] = d, dx, grads
 
     def _finish_layer(self) -> None:
@@ -475,9 +486,23 @@ class Debugger:
             delta = d if act.name == "identity" else act.backward(d, c["net"], c["out"])
         else:
             dout, dout_dnet, delta = d, None, d
+        dx = st.dxs[i] if st.dxs[i] is not None else self._first_input_gradient(st)
         return BackwardLayer("backward", st.iteration, st.epoch, i, repr(layer), st.freeze(dout),
                              st.freeze(dout_dnet), st.freeze(delta), frozen_map(st.grads[i]),
-                             st.freeze(st.dxs[i]), self._units[i])
+                             st.freeze(dx), self._units[i])
+
+    def _first_input_gradient(self, st: PassState) -> np.ndarray:
+        """Layer 0's ∂E/∂x, which the pass skipped: the layer's backward again,
+        with the parameters it had then."""
+        layer = self.net.layers[0]
+        now = param_refs(layer)
+        try:
+            for k, a in st.first_dx_params.items():
+                layer.params.set_array(k, a)
+            return self.net.backward_layer(0, st.douts[0], st.caches[0])[0]
+        finally:
+            for k, a in now.items():
+                layer.params.set_array(k, a)
 
     def _loss_record(self, st: PassState) -> LossRecord:
         loss = self.net.loss

@@ -121,6 +121,24 @@ def test_mini_batches_are_shuffled_each_epoch_with_the_debugger_generator():
         assert all(np.array_equal(w[k], rw[k]) for k in w)
 
 
+@pytest.mark.parametrize("make", [dense_sigmoid, conv_avg], ids=lambda f: f.__name__)
+def test_first_layer_input_gradient_is_computed_when_a_record_asks(make):
+    """Like forward_backward, a pass skips layer 0's ∂E/∂x; its record computes it
+    with the parameters that backward pass used, even after the update."""
+    net = make()
+    dbg = Debugger(net, SGD(lr=0.1), *data(net), seed=SEED)
+    dbg.run(max_iterations=2)
+    assert dbg.last_iteration.update is not None                 # the weights have moved on
+    rec = dbg.last_iteration.backward.layers[0]
+    expected = dbg.last_iteration.update.get(0, "W").old
+    ref = make()
+    ref.layers[0].params["W"] = expected
+    ref.layers[0].params["b"] = dbg.last_iteration.update.get(0, "b").old
+    _, cache = ref.layers[0].forward(dbg.last_iteration.forward.layers[0].x, True, None)
+    dx, _ = ref.layers[0].backward(rec.dout, cache)
+    assert np.array_equal(rec.dx, dx) and rec.dx.shape == dbg.last_iteration.forward.layers[0].x.shape
+
+
 def test_float32_network_stays_float32():
     def make():
         return Network([Dense(3, activation="sigmoid"), Dense(2)], (2,), loss="mse", dtype=np.float32)
