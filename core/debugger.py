@@ -234,6 +234,8 @@ class Debugger:
         # position: the next computation
         self.iteration, self.epoch, self.batch = 0, 0, 0
         self._order = None
+        self._in_order = np.arange(n)
+        self._in_order.flags.writeable = False
         self._phase, self._layer, self._unit = "forward", 0, 0
         self.state = PassState(self._n_layers, 0, 0, 0)
         self._last_pass: PassState | None = None
@@ -362,11 +364,10 @@ class Debugger:
         """Draw this iteration's batch (shuffling at the start of an epoch)."""
         n, b = len(self.x), self.batch
         if self._order is None:
-            shuffled = self.shuffle and self.batches_per_epoch > 1
-            if shuffled:
+            if self.shuffle and self.batches_per_epoch > 1:
                 self._order, self._rng_state_cache = self.rng.permutation(n), None
             else:
-                self._order = np.arange(n)
+                self._order = self._in_order
         idx = self._order[b * self.batch_size:(b + 1) * self.batch_size]
         st = self.state
         st.indices = idx
@@ -388,7 +389,7 @@ class Debugger:
             if i == 0:
                 self._begin_batch()
             x_in = st.xb if i == 0 else st.outs[i - 1]
-            st.params_used[i] = param_refs(layer)
+            st.params_used[i] = dict.copy(layer.params)
             out, cache = layer.forward(x_in, True, self.rng)
             if i in self._random_layers:
                 self._rng_state_cache = None
@@ -398,7 +399,7 @@ class Debugger:
             d = st.dloss if i == last else st.dxs[i + 1]
             if i == 0 and hasattr(layer, "backward_params") and not (i == last and self.net.fused_softmax):
                 dx, grads = None, layer.backward_params(d, st.caches[i])     # as forward_backward does
-                st.first_dx_params = param_refs(layer)
+                st.first_dx_params = dict.copy(layer.params)
             else:
                 dx, grads = self.net.backward_layer(i, d, st.caches[i])
             st.douts[i], st.dxs[i], st.grads[i] = d, dx, grads
@@ -431,9 +432,9 @@ class Debugger:
     def _compute_update(self) -> PassState:
         """Apply the optimizer, then move on to the next iteration; returns the finished pass."""
         st, layers = self.state, self.net.layers
-        st.old_params = tuple(param_refs(layer) for layer in layers)
+        st.old_params = tuple(dict.copy(layer.params) for layer in layers)
         self.optimizer.step(self.net, st.grads)
-        st.new_params = tuple(param_refs(layer) for layer in layers)
+        st.new_params = tuple(dict.copy(layer.params) for layer in layers)
         st.opt_state = tuple(getattr(self.optimizer, "state", {}).items())
         self.iteration += 1
         self.batch += 1
@@ -769,9 +770,9 @@ class Debugger:
 
 
 def param_refs(layer) -> dict:
-    """The layer's parameter arrays by name, as a plain dict of references (built
-    item by item, so Python's garbage collector does not track it: history keeps
-    one per layer per step)."""
+    """The layer's parameter arrays by name, as a plain dict of references, built
+    item by item so that Python's garbage collector does not track it: history
+    keeps one per layer per snapshot. (Within a pass, ``dict.copy`` is quicker.)"""
     return {k: a for k, a in layer.params.items()}
 
 
