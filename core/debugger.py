@@ -43,12 +43,16 @@ unit, iteration, epoch, batch), ``last_record`` (what the last step returned),
 ``current`` (the iteration in progress as an ``IterationRecord``, phases not yet
 reached are None), ``last_iteration`` (the last finished iteration),
 ``iteration``, ``epoch``, ``batch``, ``batches_per_epoch``, ``history_depth``,
-``history_note``, ``breakpoints``, ``watches`` (:mod:`core.watches`).
+``history_note``, ``breakpoints``, ``watches`` (:mod:`core.watches`), and
+``state``, the :class:`PassState` of the iteration in progress (references to
+the engine's own arrays: read them, never write into them).
 
 **Data**: ``x`` (N, …) and ``y`` (N, …) or class labels (N,). ``batch_size=None``
 means the whole set in one batch. With more than one batch per epoch the order
 is shuffled at the start of each epoch (``shuffle=False`` to keep it), with the
-debugger's generator ``rng`` (seeded by ``seed``), which also draws dropout masks.
+debugger's generator ``rng`` (seeded by ``seed``), which also draws dropout
+masks; it belongs to the debugger (draw from it elsewhere and stepping back no
+longer restores it exactly).
 
 **Step back**: ``step_back()`` undoes the last step or edit and returns the
 record that was current before it (None at the start). Every step and edit
@@ -78,9 +82,10 @@ bias or kernel cell; ``set_input(index, value)`` one input value (``index``
 into ``x``, sample first; it takes effect from the next forward pass through
 layer 0). Later records reflect the edit; ``step_back`` undoes it.
 
-**Chain rule**: ``explain(layer_index, param_name, index)`` returns an
-:class:`~core.explain.Explanation` of ∂E/∂θ for one parameter entry, from the
-latest iteration whose backward pass reached that layer.
+**Chain rule**: ``explain(layer_index, param_name, index, check=True)`` returns
+an :class:`~core.explain.Explanation` of ∂E/∂θ for one parameter entry, from
+the latest iteration whose backward pass reached that layer; ``check`` adds a
+finite difference (four forward passes).
 
 Bad requests raise :class:`~core.errors.ConfigError` (unknown granularity, kind,
 parameter name, layer index) or :class:`~core.errors.ShapeError` (an index that
@@ -760,6 +765,9 @@ class Debugger:
                for i in range(self._n_layers)]
         with np.errstate(all="ignore"):
             return explain(self.net, st, fwd, bwd, layer_index, param_name, index, check)
+
+    def __repr__(self) -> str:
+        return f"<Debugger over {self.net!r}: {self.cursor}>"
 
     # --- helpers ------------------------------------------------------------------------------------
     def _check_network(self) -> None:
