@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QLabel, QMainWindow, QToolButton,
+from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QLabel, QMainWindow, QTabBar, QToolButton,
                                QVBoxLayout, QWidget)
 
 from .session import SessionController
@@ -125,6 +125,15 @@ class MainWindow(QMainWindow):
         install_dataset_actions(self)
         from .panels.training_panel import install_training_views
         install_training_views(self)
+        bottom = [d for d in self.docks.values() if self.dockWidgetArea(d) == Qt.BottomDockWidgetArea]
+        if bottom:
+            self.resizeDocks(bottom[:1], [300], Qt.Vertical)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        for bar in self.findChildren(QTabBar):   # dock tabs: scroll rather than cut titles short
+            bar.setElideMode(Qt.ElideNone)
+            bar.setUsesScrollButtons(True)
 
     def set_central_panel(self, key: str, widget: QWidget) -> None:
         """Put ``widget`` in the middle of the window, under the notice bar."""

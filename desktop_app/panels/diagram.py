@@ -1,6 +1,6 @@
 """The network drawn as on the lecture's slides.
 
-Small dense networks (every layer ≤ ``MAX_UNITS`` units) are drawn as neurons
+Small dense networks (≤ ``MAX_LAYERS`` layers of ≤ ``MAX_UNITS`` units) are drawn as neurons
 and edges: an edge's colour is the sign of its weight (orange +, blue −) and
 its thickness the weight's size; each neuron shows ``net`` and ``out`` once
 computed; a square bias node feeds each layer. Hovering shows the numbers,
@@ -16,9 +16,11 @@ pass and purple on the backward pass. Values are redrawn from a timer at most
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsLineItem,
                                QGraphicsRectItem, QGraphicsScene, QGraphicsSimpleTextItem,
                                QGraphicsView, QLineEdit)
@@ -30,6 +32,7 @@ from ..session import Selection, SessionController
 from .layer_list import shape_text
 
 MAX_UNITS = 12
+MAX_LAYERS = 4
 POSITIVE = QColor("#e07b00")
 NEGATIVE = QColor("#1f5fbf")
 FORWARD = QColor("#1a9c3a")
@@ -40,6 +43,8 @@ COLUMN_GAP = 230
 ROW_GAP = 110
 RADIUS = 30
 REFRESH_MS = 33
+BLOCK_W, BLOCK_H = 170, 112
+BLOCK_STEP_X, BLOCK_STEP_Y = 210, 150
 
 
 def fmt(v: float) -> str:
@@ -51,7 +56,7 @@ def fmt(v: float) -> str:
 
 def is_neuron_drawable(layers, input_shape) -> bool:
     """True when the network can be drawn neuron by neuron."""
-    return (len(input_shape) == 1 and input_shape[0] <= MAX_UNITS and bool(layers)
+    return (len(input_shape) == 1 and input_shape[0] <= MAX_UNITS and 0 < len(layers) <= MAX_LAYERS
             and all(isinstance(layer, Dense) and layer.units_count <= MAX_UNITS for layer in layers))
 
 
@@ -243,7 +248,7 @@ class NetworkDiagram(QGraphicsView):
             term.setPos(q.x() + RADIUS + 10, q.y() - 8)
             scene.addItem(term)
             self.loss_terms[j] = term
-        self._add_loss_label(QPointF(columns[-1][0].x() + RADIUS + 10, columns[-1][-1].y() + RADIUS + 40))
+        self._add_loss_label(QPointF(columns[-1][0].x() + RADIUS + 10, columns[-1][-1].y() + 16))
         head = QGraphicsSimpleTextItem("input")
         head.setBrush(QBrush(QColor("#555")))
         r = head.boundingRect()
@@ -265,9 +270,9 @@ class NetworkDiagram(QGraphicsView):
             edge.label_at = a + (b - a) * 0.3
 
     def _build_blocks(self) -> None:
+        """Blocks left to right, wrapped into rows so a long network stays legible."""
         s = self.session
-        x = 0.0
-        entries = [("input", [f"input", shape_text(s.input_shape)], None)]
+        entries = [("input", ["input", shape_text(s.input_shape)], None)]
         for i, layer in enumerate(s.layers):
             shape = shape_text(s.shapes[i]) if i < len(s.shapes) else "?"
             lines = [f"{i}  {type(layer).__name__}", _short_config(layer), shape,
@@ -275,20 +280,33 @@ class NetworkDiagram(QGraphicsView):
             if i == s.stack_error_index:
                 lines.append("⚠ does not fit")
             entries.append((i, lines, Selection(i, None, ())))
-        for key, lines, selection in entries:
-            rect = QRectF(x, 0, 150, 112)
-            block = BlockItem(rect, [ln for ln in lines if ln], selection)
+        per_row = max(3, math.ceil(math.sqrt(len(entries))))
+        for k, (key, lines, selection) in enumerate(entries):
+            x, y = (k % per_row) * BLOCK_STEP_X, (k // per_row) * BLOCK_STEP_Y
+            block = BlockItem(QRectF(x, y, BLOCK_W, BLOCK_H), [ln for ln in lines if ln], selection)
             if key == s.stack_error_index:
                 block.setBrush(QBrush(QColor("#fde2e1")))
                 block.setToolTip(str(s.stack_error))
             self.scene().addItem(block)
             if key != "input":
                 self.blocks[key] = block
-                arrow = QGraphicsLineItem(x - 30, 56, x - 2, 56)
-                arrow.setPen(QPen(QColor("#777"), 2))
-                self.scene().addItem(arrow)
-            x += 180
-        self._add_loss_label(QPointF(x - 20, 40))
+                if k % per_row:
+                    self._arrow(QPointF(x - (BLOCK_STEP_X - BLOCK_W) + 2, y + BLOCK_H / 2),
+                                QPointF(x - 2, y + BLOCK_H / 2))
+                else:        # first of a row: the arrow comes down from the end of the last row
+                    end = QPointF((per_row - 1) * BLOCK_STEP_X + BLOCK_W / 2, y - (BLOCK_STEP_Y - BLOCK_H))
+                    self._arrow(end, QPointF(x + BLOCK_W / 2, y - 2), via=QPointF(end.x(), y - 14))
+        rows = math.ceil(len(entries) / per_row)
+        self._add_loss_label(QPointF(0, rows * BLOCK_STEP_Y - 10))
+
+    def _arrow(self, a: QPointF, b: QPointF, via: QPointF | None = None) -> None:
+        pen = QPen(QColor("#777"), 2)
+        points = [a] + ([via, QPointF(b.x(), via.y())] if via is not None else []) + [b]
+        for p, q in zip(points, points[1:]):
+            self.scene().addLine(p.x(), p.y(), q.x(), q.y(), pen)
+        head = QPolygonF([b, b + QPointF(-8, -5), b + QPointF(-8, 5)] if via is None else
+                         [b, b + QPointF(-5, -8), b + QPointF(5, -8)])
+        self.scene().addPolygon(head, pen, QBrush(QColor("#777")))
 
     def _add_loss_label(self, at: QPointF) -> None:
         self.loss_label = QGraphicsSimpleTextItem("")
@@ -378,13 +396,13 @@ class NetworkDiagram(QGraphicsView):
             is_sel = sel is not None and (sel.layer, sel.param, sel.index) == (li, param, index)
             edge.set_weight(value, scale, SELECTED if is_sel else None)
             if edge.label is not None:
-                edge.label.setText(f"{name} {fmt(value)}" if self.names.lecture else fmt(value))
+                edge.label.setText(f"{name} {fmt(value)}" if self.names.named else fmt(value))
                 edge.label.setBrush(QBrush(SELECTED if is_sel else QColor("#333")))
                 r = edge.label.boundingRect()
                 edge.label.setPos(edge.label_at.x() - r.width() / 2, edge.label_at.y() - r.height() - 2)
         for li, (label, at) in self.bias_labels.items():
             b = s.layers[li].params["b"]
-            name = f"b{li + 1}" if self.names.lecture else "bias"
+            name = self.names.param(li, "b", (0,)) if self.names.named else "bias"
             label.setText(f"{name} = {fmt(float(b[0]))}" if np.all(b == b[0]) else name)
             r = label.boundingRect()
             label.setPos(at.x() - r.width() / 2, at.y() - r.height() / 2)

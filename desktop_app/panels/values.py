@@ -47,7 +47,6 @@ class CopyableTable(QTableWidget):
         self.setContextMenuPolicy(Qt.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
         self.verticalHeader().setVisible(False)
-        self.horizontalHeader().setStretchLastSection(True)
 
     def fill(self, rows: list[list]) -> None:
         """``rows`` of a label then numbers (or None for not computed)."""
