@@ -33,7 +33,10 @@ def histogram(values: np.ndarray, bins: int = BINS) -> tuple[np.ndarray, np.ndar
     low, high = float(v.min()), float(v.max())
     if low == high:
         low, high = low - 0.5, high + 0.5
-    counts, edges = np.histogram(v, bins=bins, range=(low, high))
+    try:
+        counts, edges = np.histogram(v, bins=bins, range=(low, high))
+    except ValueError:  # a range float64 cannot split into bins (a diverged run's huge weights)
+        return np.array([low, high]), np.array([float(v.size)])
     return edges, counts.astype(np.float64)
 
 
