@@ -9,6 +9,13 @@ faster).
 
     .venv/bin/python benchmarks/engine_vs_torch.py              # every case, 7 repeats
     .venv/bin/python benchmarks/engine_vs_torch.py --repeats 5 --seconds 0.1 --only lenet
+    .venv/bin/python benchmarks/engine_vs_torch.py --top-pad 32 # see docs/performance.md
+
+``--top-pad MiB`` asks glibc's malloc to keep that much freed memory instead of
+handing it back to the kernel (``mallopt(M_TOP_PAD)``), for the whole process:
+LayerLab and PyTorch alike. At batch 64 a LayerLab step allocates ~20 MB of
+fresh arrays; without it most of that memory is page-faulted in anew every
+step. Without the flag the process runs as LayerLab ships.
 
 PyTorch is NOT a LayerLab dependency, only this benchmark's:
 ``.venv/bin/pip install torch==2.13.0``. Without it the torch columns are
@@ -160,6 +167,17 @@ def time_per_step(step, n: int) -> float:
     return (time.perf_counter() - t0) / n
 
 
+def keep_freed_memory(mib: int) -> str:
+    """Set glibc's M_TOP_PAD for this process; returns a line for the report."""
+    m_top_pad = -2
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        ok = libc.mallopt(m_top_pad, mib * 2**20) == 1
+    except (OSError, AttributeError):
+        ok = False
+    return f"malloc M_TOP_PAD = {mib} MiB for this process" if ok else "--top-pad needs glibc; not applied"
+
+
 def machine_info() -> list[str]:
     lines = [f"python {platform.python_version()}, numpy {np.__version__}, "
              f"torch {torch.__version__ if torch else 'not installed'}",
@@ -203,7 +221,11 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=0.25, help="about how long one repeat runs")
     parser.add_argument("--only", default="", help="run only cases whose name contains this text")
     parser.add_argument("--dtypes", default="float32,float64")
+    parser.add_argument("--top-pad", type=int, default=0, metavar="MiB",
+                        help="keep this much freed memory in the process (glibc M_TOP_PAD); 0: as shipped")
     args = parser.parse_args(argv)
+    if args.top_pad:
+        print(keep_freed_memory(args.top_pad))
     if torch is not None:
         torch.set_num_threads(2)
     else:
