@@ -9,13 +9,14 @@ faster).
 
     .venv/bin/python benchmarks/engine_vs_torch.py              # every case, 7 repeats
     .venv/bin/python benchmarks/engine_vs_torch.py --repeats 5 --seconds 0.1 --only lenet
-    .venv/bin/python benchmarks/engine_vs_torch.py --top-pad 32 # see docs/performance.md
+    .venv/bin/python benchmarks/engine_vs_torch.py --keep-memory 256   # see docs/performance.md
 
-``--top-pad MiB`` asks glibc's malloc to keep that much freed memory instead of
-handing it back to the kernel (``mallopt(M_TOP_PAD)``), for the whole process:
-LayerLab and PyTorch alike. At batch 64 a LayerLab step allocates ~20 MB of
-fresh arrays; without it most of that memory is page-faulted in anew every
-step. Without the flag the process runs as LayerLab ships.
+``--keep-memory MiB`` asks glibc's malloc to serve arrays up to 32 MiB from its
+heap and to keep up to MiB of freed memory instead of handing it back to the
+kernel (``mallopt`` M_MMAP_THRESHOLD and M_TRIM_THRESHOLD), for the whole
+process: LayerLab and PyTorch alike. At batch 64 a LayerLab step allocates
+~20 MB of fresh arrays; without it most of that memory is page-faulted in anew
+every step. Without the flag the process runs as LayerLab ships.
 
 PyTorch is NOT a LayerLab dependency, only this benchmark's:
 ``.venv/bin/pip install torch==2.13.0``. Without it the torch columns are
@@ -168,14 +169,19 @@ def time_per_step(step, n: int) -> float:
 
 
 def keep_freed_memory(mib: int) -> str:
-    """Set glibc's M_TOP_PAD for this process; returns a line for the report."""
-    m_top_pad = -2
+    """Tune glibc's malloc for this process; returns a line for the report."""
+    m_trim_threshold, m_mmap_threshold = -1, -3          # from glibc's <malloc.h>
+    mmap_mib = min(mib, 32)                               # glibc's largest mmap threshold
     try:
         libc = ctypes.CDLL("libc.so.6")
-        ok = libc.mallopt(m_top_pad, mib * 2**20) == 1
+        ok = (libc.mallopt(m_mmap_threshold, mmap_mib * 2**20) == 1
+              and libc.mallopt(m_trim_threshold, mib * 2**20) == 1)
     except (OSError, AttributeError):
         ok = False
-    return f"malloc M_TOP_PAD = {mib} MiB for this process" if ok else "--top-pad needs glibc; not applied"
+    if not ok:
+        return "--keep-memory needs glibc; not applied"
+    return (f"malloc: arrays up to {mmap_mib} MiB from the heap, up to {mib} MiB of freed memory kept "
+            f"(M_MMAP_THRESHOLD, M_TRIM_THRESHOLD) for this whole process")
 
 
 def machine_info() -> list[str]:
@@ -221,11 +227,11 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=0.25, help="about how long one repeat runs")
     parser.add_argument("--only", default="", help="run only cases whose name contains this text")
     parser.add_argument("--dtypes", default="float32,float64")
-    parser.add_argument("--top-pad", type=int, default=0, metavar="MiB",
-                        help="keep this much freed memory in the process (glibc M_TOP_PAD); 0: as shipped")
+    parser.add_argument("--keep-memory", type=int, default=0, metavar="MiB",
+                        help="keep this much freed memory in the process (glibc mallopt); 0: as shipped")
     args = parser.parse_args(argv)
-    if args.top_pad:
-        print(keep_freed_memory(args.top_pad))
+    if args.keep_memory:
+        print(keep_freed_memory(args.keep_memory))
     if torch is not None:
         torch.set_num_threads(2)
     else:
