@@ -54,7 +54,7 @@ class Position:
     phase: str
     layer: int | None
     unit: int | None
-    direction: str   # "forward" or "backward"
+    direction: str   # "forward", "backward", or "breakpoint" (where one hit)
 
 
 @dataclass(frozen=True)
@@ -279,7 +279,11 @@ class SessionController(QObject):
 
     # --- reading the current state (for panels) ------------------------------------
     def position(self) -> Position | None:
-        """Where the last step computed something (None before the first step)."""
+        """Where the last step computed something, or the layer where a
+        breakpoint hit (direction "breakpoint"); None before the first step."""
+        hit = self.last_hit
+        if hit is not None and hit.layer is not None and not self.running:
+            return Position(self.debugger.cursor.phase, hit.layer, None, "breakpoint")
         rec = self.last_record if not self.running else None
         if rec is None:
             return None

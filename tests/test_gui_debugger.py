@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from core import Dense, Network
 from core.optimizers import SGD
+from desktop_app.panels.diagram import HIT
 from gui_helpers import act, diagram_texts, open_window, panel_snapshot, settle, table_texts
 
 
@@ -120,6 +121,9 @@ def test_a_nan_breakpoint_stops_a_diverging_run_and_says_so(qtbot):
     assert "breakpoint" in window.statusBar().currentMessage()
     panel = window.panels["breakpoints"]
     assert panel.hit_label.text().startswith("Hit:")
+    settle(qtbot)
+    hit_layer = session.last_hit.layer
+    assert window.panels["diagram"].neurons[(hit_layer, 0)].pen().color() == HIT   # where it hit
     assert window.debugger_actions.actions["step_layer"].isEnabled()
 
 

@@ -11,7 +11,7 @@ Any other network (conv, wide layers) is drawn as a row of blocks with each
 layer's output shape (C × H × W) and parameter count.
 
 While stepping, the current unit or layer is outlined green on the forward
-pass and purple on the backward pass. Values are redrawn from a timer at most
+pass and purple on the backward pass; a layer where a breakpoint hit, red. Values are redrawn from a timer at most
 30 times a second, reading the session's latest state.
 """
 from __future__ import annotations
@@ -29,6 +29,7 @@ from core.layers.dense import Dense
 
 from ..lecture_names import Names
 from ..session import Selection, SessionController
+from .formulas import activation_tooltip
 from .layer_list import shape_text
 
 MAX_UNITS = 12
@@ -38,6 +39,7 @@ NEGATIVE = QColor("#1f5fbf")
 FORWARD = QColor("#1a9c3a")
 BACKWARD = QColor("#8e3cc9")
 SELECTED = QColor("#d4148c")
+HIT = QColor("#d62020")
 NEURON_FILL = QColor("#fdfdf6")
 COLUMN_GAP = 230
 ROW_GAP = 110
@@ -235,9 +237,8 @@ class NetworkDiagram(QGraphicsView):
             scene.addItem(box)
             self.bias_labels[li] = (QGraphicsSimpleTextItem("", box), bias_at)
             head = QGraphicsSimpleTextItem(f"{layer!r}")
-            f = QFont()
-            f.setPointSize(9)
-            head.setFont(f)
+            head.setFont(_font(9))
+            head.setToolTip(activation_tooltip(layer.activation.name))
             head.setBrush(QBrush(QColor("#555")))
             r = head.boundingRect()
             head.setPos(dst[0].x() - r.width() / 2, dst[-1].y() + RADIUS + 42)
@@ -284,6 +285,9 @@ class NetworkDiagram(QGraphicsView):
         for k, (key, lines, selection) in enumerate(entries):
             x, y = (k % per_row) * BLOCK_STEP_X, (k // per_row) * BLOCK_STEP_Y
             block = BlockItem(QRectF(x, y, BLOCK_W, BLOCK_H), [ln for ln in lines if ln], selection)
+            act = getattr(s.layers[key], "activation", None) if key != "input" else None
+            if act is not None:
+                block.setToolTip(activation_tooltip(act.name))
             if key == s.stack_error_index:
                 block.setBrush(QBrush(QColor("#fde2e1")))
                 block.setToolTip(str(s.stack_error))
@@ -339,7 +343,7 @@ class NetworkDiagram(QGraphicsView):
             name = self.names.unit(len(s.layers) - 1, j)
             term.setText("" if loss is None or j >= len(loss[1]) else f"E_{name} = {fmt(loss[1][j])}")
         pos = s.position()
-        colour = None if pos is None else (BACKWARD if pos.direction == "backward" else FORWARD)
+        colour = None if pos is None else {"backward": BACKWARD, "breakpoint": HIT}.get(pos.direction, FORWARD)
         sel = s.selection
         if self.mode == "neurons":
             self._refresh_neurons(pos, colour, sel)

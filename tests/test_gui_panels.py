@@ -1,0 +1,123 @@
+"""The explaining panels and the builder's drag and drop, one at a time."""
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox, QTableWidgetSelectionRange
+
+from desktop_app.panels.formulas import saturation_summary
+from desktop_app.panels.palette import LAYER_MIME
+from desktop_app.session import Selection
+from gui_helpers import act, open_window, settle
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    """Settings in a temporary folder; a "save changes?" question on close answers Discard."""
+    monkeypatch.setenv("LAYERLAB_SETTINGS_DIR", str(tmp_path))
+    monkeypatch.setattr(QMessageBox, "exec", lambda self: QMessageBox.Discard)
+
+
+def drop_on_list(widget, mime, row):
+    """Deliver a drop onto ``row`` of a list widget (above its middle)."""
+    rect = widget.visualItemRect(widget.item(row))
+    pos = QPointF(rect.center().x(), rect.top() + 2)
+    event = QDropEvent(pos, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    widget.dropEvent(event)
+
+
+def test_dropping_a_palette_kind_inserts_it_where_it_lands(qtbot):
+    window, session = open_window(qtbot)
+    mime = QMimeData()
+    mime.setData(LAYER_MIME, b"Dropout")
+    drop_on_list(window.panels["layers"].list, mime, 1)
+    assert [type(layer).__name__ for layer in session.layers] == ["Dense", "Dropout", "Dense"]
+    assert "→ 2   ·   0 params" in window.panels["layers"].list.item(1).text()
+
+
+def test_conv_settings_are_edited_in_the_properties_panel(qtbot):
+    window, session = open_window(qtbot, template="lenet5")
+    window.panels["layers"].list.setCurrentRow(0)
+    props = window.panels["properties"]
+    assert set(props.controls) >= {"filters", "kernel_size", "stride", "padding", "mode", "activation"}
+    props.controls["filters"].setValue(8)
+    assert "8 × 28 × 28" in window.panels["layers"].list.item(0).text()
+    props.controls["padding"].setCurrentText("0")
+    props.controls["padding"].activated.emit(0)
+    assert "8 × 24 × 24" in window.panels["layers"].list.item(0).text()
+    assert "→ 256" in window.panels["layers"].list.item(4).text()     # Flatten: 16 × 4 × 4
+    assert session.network.layers[5].params["W"].shape == (256, 120)   # Dense(120) follows
+    window.undo_action.trigger()
+    window.undo_action.trigger()
+    assert session.network.param_count() == 61_706
+
+
+def test_values_table_highlights_nan_and_copies_cells(qtbot):
+    window, session = open_window(qtbot)
+    act(window, "step_phase")
+    session.select(Selection(0, None, ()))
+    settle(qtbot)
+    table = window.panels["values"].units
+    table.setRangeSelected(QTableWidgetSelectionRange(0, 0, 1, 2), True)
+    copied = table.copy_selection()
+    assert copied == "h1\t0.3775\t0.59327\nh2\t0.3925\t0.596884"
+    assert QApplication.clipboard().text() == copied
+    table.fill([["a", float("nan"), float("inf"), 1.0]])
+    assert table.item(0, 1).text() == "NaN" and table.item(0, 2).text() == "inf"
+    assert table.item(0, 1).background().color().name() == "#ffb3ad"
+    assert table.item(0, 3).background().style() == Qt.NoBrush
+
+
+def test_activation_explorer_marks_the_layers_net_values(qtbot):
+    window, session = open_window(qtbot)
+    panel = window.panels["formulas"]
+    assert panel.choice.currentText() == "sigmoid"
+    assert "g′(net) = g(net) · (1 − g(net))" in panel.formula.text()
+    act(window, "step_layer")
+    session.select(Selection(0, None, ()))
+    settle(qtbot)
+    xs, ys = panel.g_points.getData()
+    np.testing.assert_allclose(xs, [0.3775, 0.3925])
+    np.testing.assert_allclose(ys, 1 / (1 + np.exp(-np.array([0.3775, 0.3925]))))
+    assert "None of the 2 units is saturated" in panel.marks_label.text()
+    assert panel.loss_formula.text() == "E = Σₖ ½ (targetₖ − outₖ)²"
+    assert panel.optimizer_formula.text() == "θ ← θ − η·g"
+
+
+def test_saturation_and_dead_units_are_named():
+    assert saturation_summary("sigmoid", np.array([-20.0, 0.0, 20.0])).startswith("2 of 3 units are saturated")
+    assert saturation_summary("relu", np.array([-1.0, 2.0])).startswith("1 of 2 units have net ≤ 0")
+
+
+def test_formulas_show_on_hover_of_activation_loss_and_optimizer_choices(qtbot):
+    window, session = open_window(qtbot)
+    window.panels["layers"].list.setCurrentRow(0)
+    combo = window.panels["properties"].controls["activation"]
+    tip = combo.itemData(combo.findText("relu"), Qt.ToolTipRole)
+    assert "max(0, net)" in tip and "g′(net)" in tip
+    loss = window.panels["layers"].loss_box
+    assert "½" in loss.itemData(loss.findData("half_sse"), Qt.ToolTipRole)
+    from desktop_app.panels.debugger_actions import OptimizerBox
+    box = window.findChild(OptimizerBox)
+    assert "m̂" in box.kind.itemData(box.kind.findData("Adam"), Qt.ToolTipRole)
+    assert box.kind.toolTip() == "θ ← θ − η·g"
+
+
+def test_debugger_actions_show_their_shortcuts(qtbot):
+    window, session = open_window(qtbot)
+    actions = window.debugger_actions.actions
+    assert actions["step_unit"].shortcut().toString() == "F11"
+    assert actions["step_back"].toolTip().endswith("(F7)")
+    assert actions["run"] in window.debug_menu.actions()
+
+
+def test_the_learning_rate_box_sets_the_optimizers_eta(qtbot):
+    window, session = open_window(qtbot)
+    from desktop_app.panels.debugger_actions import OptimizerBox
+    box = window.findChild(OptimizerBox)
+    assert box.lr.value() == 0.5
+    box.lr.setValue(0.25)
+    assert session.optimizer.hyper["lr"] == 0.25
+    box.kind.setCurrentIndex(box.kind.findData("Adam"))
+    box.kind.activated.emit(box.kind.currentIndex())
+    assert type(session.optimizer).__name__ == "Adam" and session.optimizer.hyper["lr"] == 0.25
