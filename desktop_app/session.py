@@ -282,7 +282,7 @@ class SessionController(QObject):
         """Where the last step computed something, or the layer where a
         breakpoint hit (direction "breakpoint"); None before the first step."""
         hit = self.last_hit
-        if hit is not None and hit.layer is not None and not self.running:
+        if hit is not None and not self.running:     # layer None: it hit in the loss
             return Position(self.debugger.cursor.phase, hit.layer, None, "breakpoint")
         rec = self.last_record if not self.running else None
         if rec is None:

@@ -122,8 +122,8 @@ def test_a_nan_breakpoint_stops_a_diverging_run_and_says_so(qtbot):
     panel = window.panels["breakpoints"]
     assert panel.hit_label.text().startswith("Hit:")
     settle(qtbot)
-    hit_layer = session.last_hit.layer
-    assert window.panels["diagram"].neurons[(hit_layer, 0)].pen().color() == HIT   # where it hit
+    assert session.last_hit.layer is None                      # the loss overflowed first
+    assert diagram_texts(window)["loss"] == "⚠ E_total = inf (breakpoint)"    # where it hit
     assert window.debugger_actions.actions["step_layer"].isEnabled()
 
 
@@ -165,3 +165,16 @@ def test_reset_returns_to_the_lecture_weights(qtbot):
     assert session.network.layers[1].params["W"][0, 0] == 0.4
     assert diagram_texts(window)["loss"] == ""
     assert window.status_labels["iteration"].text() == "Iteration 0"
+
+
+def test_a_layer_breakpoint_outlines_the_layer_where_it_hit(qtbot):
+    window, session = open_window(qtbot)
+    session.add_breakpoint("grad_norm_above", threshold=1e-3, layer=1)
+    with qtbot.waitSignal(session.stopped, timeout=10_000):
+        act(window, "run")
+    assert session.last_hit.layer == 1
+    settle(qtbot)
+    neurons = window.panels["diagram"].neurons
+    assert neurons[(1, 0)].pen().color() == HIT and neurons[(1, 1)].pen().color() == HIT
+    assert neurons[(0, 0)].pen().color() != HIT
+    assert "grad_norm_above" in window.status_labels["stop"].text()

@@ -337,12 +337,15 @@ class NetworkDiagram(QGraphicsView):
     def refresh_values(self) -> None:
         s = self.session
         loss = s.loss_values() if s.network is not None else None
+        pos = s.position()
         if self.loss_label is not None:
-            self.loss_label.setText("" if loss is None else f"E_total = {fmt(loss[0])}")
+            at_loss = pos is not None and pos.direction == "breakpoint" and pos.layer is None
+            text = "" if loss is None else f"E_total = {fmt(loss[0])}"
+            self.loss_label.setText(f"⚠ {text} (breakpoint)" if at_loss else text)
+            self.loss_label.setBrush(QBrush(HIT if at_loss else QColor("#8a1512")))
         for j, term in self.loss_terms.items():
             name = self.names.unit(len(s.layers) - 1, j)
             term.setText("" if loss is None or j >= len(loss[1]) else f"E_{name} = {fmt(loss[1][j])}")
-        pos = s.position()
         colour = None if pos is None else {"backward": BACKWARD, "breakpoint": HIT}.get(pos.direction, FORWARD)
         sel = s.selection
         if self.mode == "neurons":
