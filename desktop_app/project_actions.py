@@ -26,7 +26,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 
@@ -131,6 +131,8 @@ class ProjectActions(QObject):
         self.path: str | None = None
         self.dirty = False
         self._applying = False
+        #: the open "Save your changes?" box, if any
+        self.unsaved_box: QMessageBox | None = None
         self._build_actions()
         for signal in (session.network_changed, session.state_changed, live_state(session).watches.changed):
             signal.connect(self.mark_dirty)
@@ -170,7 +172,7 @@ class ProjectActions(QObject):
         for path in paths:
             action = self.recent_menu.addAction(os.path.basename(path))
             action.setToolTip(path)
-            action.triggered.connect(lambda _=False, p=path: self.open_path(p))
+            action.triggered.connect(lambda _=False, p=path: self.open_recent(p))
 
     # --- unsaved changes ------------------------------------------------------------------------
     def mark_dirty(self, *_) -> None:
@@ -193,50 +195,71 @@ class ProjectActions(QObject):
         name = os.path.basename(self.path) if self.path else "untitled"
         self.window.setWindowTitle(f"LayerLab — {name}{' *' if self.dirty else ''}")
 
-    def ask_unsaved(self) -> str:
-        """"save", "discard" or "cancel": what to do with unsaved changes."""
+    def confirm_leave(self, then) -> None:
+        """Call ``then()`` once it is fine to replace or close the project: at once
+        when nothing is unsaved, else after the user answers "Save your changes?"
+        (Save: save first; Discard; Cancel: ``then`` is never called). The question
+        is a window-modal box that does not block the event loop."""
+        if not self.dirty:
+            then()
+            return
         box = QMessageBox(QMessageBox.Warning, "Unsaved changes",
                           "The project has changes that are not saved. Save them first?",
                           QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, self.window)
-        answer = box.exec()
-        return {QMessageBox.Save: "save", QMessageBox.Discard: "discard"}.get(answer, "cancel")
+        box.setWindowModality(Qt.WindowModal)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.setDefaultButton(QMessageBox.Save)
 
-    def confirm_leave(self) -> bool:
-        """True when it is fine to replace or close the project (saving first if asked)."""
-        if not self.dirty:
-            return True
-        answer = self.ask_unsaved()
-        if answer == "save":
-            return self.save()
-        return answer == "discard"
+        def answered(button):
+            role = box.standardButton(button)
+            if role == QMessageBox.Save and self.save():
+                then()
+            elif role == QMessageBox.Discard:
+                self.dirty = False
+                then()
+        box.buttonClicked.connect(answered)
+        self.unsaved_box = box
+        box.open()
 
     def eventFilter(self, obj, event) -> bool:
         if obj is self.window and event.type() == QEvent.Close:
-            if not self.confirm_leave():
+            if self.dirty:
                 event.ignore()
+                self.confirm_leave(self.window.close)
                 return True
             live_state(self.session).shutdown()
         return False
 
     # --- new / open / save ----------------------------------------------------------------------
-    def new(self) -> bool:
-        if self.session.running or not self.confirm_leave():
-            return False
-        self.session.load_template(DEFAULT_TEMPLATE)      # see _on_history_changed
-        return True
+    def new(self) -> None:
+        """Start over from the worked example (after asking about unsaved changes)."""
+        if self._refuse_while_running():
+            return
+        self.confirm_leave(lambda: self.session.load_template(DEFAULT_TEMPLATE))   # see _on_history_changed
 
-    def open_dialog(self) -> bool:
-        if not self.confirm_leave():
-            return False
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open project", self._folder(), FILE_FILTER)
-        return bool(path) and self.open_path(path, ask=False)
+    def open_dialog(self) -> None:
+        if self._refuse_while_running():
+            return
 
-    def open_path(self, path: str, ask: bool = True) -> bool:
-        """Open the project at ``path``. A file that cannot be read leaves the open project as it was."""
+        def choose():
+            path, _ = QFileDialog.getOpenFileName(self.window, "Open project", self._folder(), FILE_FILTER)
+            if path:
+                self.open_path(path)
+        self.confirm_leave(choose)
+
+    def open_recent(self, path: str) -> None:
+        if not self._refuse_while_running():
+            self.confirm_leave(lambda: self.open_path(path))
+
+    def _refuse_while_running(self) -> bool:
         if self.session.running:
-            self.session.error.emit("Stop training before opening another project.")
-            return False
-        if ask and not self.confirm_leave():
+            self.session.error.emit("Pause and cancel the run before replacing the project.")
+        return self.session.running
+
+    def open_path(self, path: str) -> bool:
+        """Open the project at ``path`` (without asking about unsaved changes).
+        A file that cannot be read leaves the open project as it was."""
+        if self._refuse_while_running():
             return False
         try:
             project = load_project(path)
