@@ -172,7 +172,7 @@ class ProjectActions(QObject):
         for path in paths:
             action = self.recent_menu.addAction(os.path.basename(path))
             action.setToolTip(path)
-            action.triggered.connect(lambda _=False, p=path: self.open_recent(p))
+            action.triggered.connect(lambda _=False, p=path: self.open_path(p, ask=True))
 
     # --- unsaved changes ------------------------------------------------------------------------
     def mark_dirty(self, *_) -> None:
@@ -247,19 +247,20 @@ class ProjectActions(QObject):
                 self.open_path(path)
         self.confirm_leave(choose)
 
-    def open_recent(self, path: str) -> None:
-        if not self._refuse_while_running():
-            self.confirm_leave(lambda: self.open_path(path))
 
     def _refuse_while_running(self) -> bool:
         if self.session.running:
             self.session.error.emit("Pause and cancel the run before replacing the project.")
         return self.session.running
 
-    def open_path(self, path: str) -> bool:
-        """Open the project at ``path`` (without asking about unsaved changes).
+    def open_path(self, path: str, ask: bool = False) -> bool:
+        """Open the project at ``path``; with ``ask``, first ask about unsaved changes
+        (and return False: the project opens once the user has answered).
         A file that cannot be read leaves the open project as it was."""
         if self._refuse_while_running():
+            return False
+        if ask and self.dirty:
+            self.confirm_leave(lambda: self.open_path(path))
             return False
         try:
             project = load_project(path)
