@@ -35,8 +35,6 @@ from core.trace import BackwardPass, BackwardUnit, ForwardPass, ForwardUnit
 from .debug_run import DebuggerRun
 from .undo import UndoHistory
 
-GRANULARITIES = ("unit", "layer", "phase", "iteration", "epoch")
-
 
 @dataclass(frozen=True)
 class Selection:
@@ -447,8 +445,7 @@ class SessionController(QObject):
 
     # --- stepping ---------------------------------------------------------------
     def step(self, granularity: str) -> None:
-        if granularity not in GRANULARITIES:
-            raise ValueError(f"granularity must be one of {GRANULARITIES}, got {granularity!r}")
+        """One step of ``granularity`` (one of core.debugger.GRANULARITIES)."""
         if not self._ready():
             return
         try:

@@ -12,7 +12,7 @@ import inspect
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFormLayout,
                                QHBoxLayout, QLabel, QPushButton, QSpinBox, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -101,10 +101,16 @@ class BreakpointsPanel(QWidget):
         box.addWidget(self.hit_label)
 
         session.breakpoints_changed.connect(self.refresh)
-        session.network_changed.connect(lambda: self._build_settings(self.kind.currentText()))
-        session.stopped.connect(lambda _reason: self.refresh())
+        session.network_changed.connect(self._network_changed)
+        session.stopped.connect(self._stopped)
         session.state_changed.connect(self._clear_hit_if_moved)
         self._build_settings(self.kind.currentText())
+        self.refresh()
+
+    def _network_changed(self) -> None:
+        self._build_settings(self.kind.currentText())     # the layer choices follow the network
+
+    def _stopped(self, _reason: str) -> None:
         self.refresh()
 
     # --- the add form ------------------------------------------------------------------

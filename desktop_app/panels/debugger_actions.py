@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QWidget
 
+from core.debugger import GRANULARITIES
 from core.errors import LayerLabError
 from core.optimizers import OPTIMIZERS
 
@@ -45,7 +46,7 @@ class DebuggerActions(QObject):
             action.setToolTip(f"{tip} ({shortcut})")
             action.setStatusTip(tip)
             self.actions[key] = action
-        for g in ("unit", "layer", "phase", "iteration", "epoch"):
+        for g in GRANULARITIES:
             self.actions[f"step_{g}"].triggered.connect(lambda _=False, g=g: session.step(g))
         self.actions["step_back"].triggered.connect(session.step_back)
         self.actions["run"].triggered.connect(session.run)
@@ -90,8 +91,11 @@ class OptimizerBox(QWidget):
         self.lr.valueChanged.connect(self._lr_changed)
         session.network_changed.connect(self.refresh)
         session.state_changed.connect(self.refresh)
-        session.running_changed.connect(lambda running: self.setEnabled(not running))
+        session.running_changed.connect(self._running)
         self.refresh()
+
+    def _running(self, running: bool) -> None:
+        self.setEnabled(not running)
 
     def refresh(self) -> None:
         opt = self.session.optimizer

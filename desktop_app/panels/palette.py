@@ -104,6 +104,7 @@ if __name__ == "__main__":
     from PySide6.QtWidgets import QApplication
     app = QApplication([])
     s = SessionController()
+    s.load_template("worked_example")
     w = LayerPalette(s)
     w.show()
     app.exec()

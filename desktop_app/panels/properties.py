@@ -77,8 +77,11 @@ class PropertiesPanel(QWidget):
         box.addStretch(1)
         session.selection_changed.connect(self.refresh)
         session.network_changed.connect(self.refresh)
-        session.running_changed.connect(lambda running: self.form_host.setEnabled(not running))
+        session.running_changed.connect(self._running)
         self.refresh()
+
+    def _running(self, running: bool) -> None:
+        self.form_host.setEnabled(not running)
 
     # --- view ---------------------------------------------------------------------------
     def refresh(self) -> None:
