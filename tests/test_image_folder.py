@@ -137,3 +137,26 @@ def test_folders_too_large_for_memory_are_refused_before_decoding(folder, monkey
     with pytest.raises(DataError, match="holds 8 files; fitted to \\(3, 32, 32\\)"):
         load_image_folder(folder, (3, 32, 32))
     assert len(load_image_folder(folder, (3, 16, 16)).x) == 8
+
+
+@pytest.mark.parametrize("make, name, shape, dtype", [
+    (lambda: Image.new("1", (5, 4), 1), "bits.png", (4, 5), np.uint8),
+    (lambda: Image.new("CMYK", (5, 4)), "print.jpg", (4, 5, 3), np.uint8),
+    (lambda: Image.new("LA", (5, 4), (10, 128)), "gray_alpha.png", (4, 5, 2), np.uint8),
+    (lambda: Image.fromarray(np.full((4, 5), 40000, np.uint16)), "deep.tif", (4, 5), np.uint16),
+    (lambda: Image.fromarray(np.linspace(0, 8, 20, dtype=np.float32).reshape(4, 5)), "float.tif",
+     (4, 5), np.float64),
+])
+def test_pillow_modes_become_arrays_fit_to_input_takes(tmp_path, make, name, shape, dtype):
+    make().save(tmp_path / name)
+    a = read_image(tmp_path / name)
+    assert a.shape == shape and a.dtype == dtype
+    if dtype == np.float64:
+        assert a.min() == 0.0 and a.max() == 1.0        # a float image outside [0, 1] is rescaled
+
+
+def test_palette_transparency_keeps_an_alpha_channel(tmp_path):
+    img = Image.new("P", (4, 4), 0)
+    img.info["transparency"] = 0
+    img.save(tmp_path / "clear.png")
+    assert read_image(tmp_path / "clear.png").shape == (4, 4, 4)
