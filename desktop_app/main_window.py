@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QLabel, QMainWindow, QTabBar, QToolButton,
+from PySide6.QtWidgets import (QDockWidget, QFrame, QHBoxLayout, QLabel, QMainWindow, QScrollArea,
+                               QTabBar, QToolButton,
                                QVBoxLayout, QWidget)
 
 from .session import SessionController
@@ -114,7 +115,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["values"], self.docks["breakpoints"])
         self.tabifyDockWidget(self.docks["breakpoints"], self.docks["formulas"])
         self.docks["values"].raise_()
-        self.resizeDocks([self.docks["palette"], self.docks["chain_rule"]], [300, 430], Qt.Horizontal)
+        self.resizeDocks([self.docks["palette"], self.docks["chain_rule"]], [370, 440], Qt.Horizontal)
         self.resizeDocks([self.docks["palette"], self.docks["layers"], self.docks["properties"]],
                          [150, 260, 260], Qt.Vertical)
         self.resizeDocks([self.docks["chain_rule"], self.docks["values"]], [300, 400], Qt.Vertical)
@@ -144,10 +145,16 @@ class MainWindow(QMainWindow):
                   area=Qt.RightDockWidgetArea) -> QDockWidget:
         """Show ``widget`` in a dock the user can move, float, tab or close.
 
-        ``key`` names the dock (its objectName) so the saved layout finds it again."""
+        ``key`` names the dock (its objectName) so the saved layout finds it again.
+        The widget sits in a scroll area, so a panel's minimum size never forces
+        the window taller than the screen: squeezed, it scrolls."""
         dock = QDockWidget(title, self)
         dock.setObjectName(key)
-        dock.setWidget(widget)
+        scroll = QScrollArea()
+        scroll.setWidget(widget)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        dock.setWidget(scroll)
         self.addDockWidget(area, dock)
         self.panels[key] = widget
         self.docks[key] = dock
