@@ -84,6 +84,7 @@ class TrainingWorker(QObject):
             self.failed.emit(reason)
         self._publish()
         self.finished.emit(reason)
+        self.thread().quit()        # end the thread's event loop now: wait() needs no GUI round trip
 
     def _loop(self) -> str:
         last_publish = 0.0
@@ -164,7 +165,8 @@ class TrainingRun(QObject):
         self.worker.cancel()
 
     def wait(self, ms: int = 5000) -> bool:
-        """Block until the thread has ended (for closing the window and tests)."""
+        """Block until the thread has ended (for closing the window, benchmarks and tests);
+        the ``finished`` signal still arrives through the event loop afterwards."""
         return self.thread.wait(ms)
 
     def _poll(self) -> None:
