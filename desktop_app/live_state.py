@@ -94,6 +94,14 @@ class WatchList(QObject):
         if self.items:
             self.grown.emit()
 
+    def truncate(self, iteration: int) -> None:
+        """Forget the points recorded after ``iteration`` (the debugger stepped back)."""
+        for w in self.items:
+            keep = sum(1 for i in w.iterations if i <= iteration)
+            del w.iterations[keep:], w.values[keep:]
+        if self.items:
+            self.grown.emit()
+
     def drop_invalid(self, net) -> None:
         """Forget watches that no longer point at a weight of ``net`` (after an edit)."""
         keep = [w for w in self.items if _points_into(net, w)]
@@ -138,6 +146,8 @@ class LiveState(QObject):
         self.deltas: list[dict] = []
         self.iteration = 0
         self._seen: list[dict] = []
+        self._debugger = None
+        self._debugger_iteration: int | None = None
         self.run = None
         self.last_progress = None
         #: the built-in data chosen in the toy-data panel: {"name": ..., "n": ..., "seed": ...}
@@ -156,6 +166,8 @@ class LiveState(QObject):
         self.deltas = [{} for _ in self._seen]
         self.grads = None
         self.watches.drop_invalid(net)
+        dbg = self.session.debugger
+        self._debugger, self._debugger_iteration = dbg, None if dbg is None else dbg.iteration
 
     def _on_state_changed(self) -> None:
         if self.training:
@@ -165,19 +177,32 @@ class LiveState(QObject):
         if len(now) != len(self._seen) or any(a.keys() != b.keys() for a, b in zip(now, self._seen)):
             self._on_network_changed()
             return
-        updated = False
         for i, (new, old) in enumerate(zip(now, self._seen)):
             for k, array in new.items():
                 if array is not old[k] and array.shape == old[k].shape:
                     self.deltas[i][k] = array - old[k]
-                    updated = True
         self._seen = now
-        grads = _debugger_grads(self.session.debugger)
+        dbg = self.session.debugger
+        grads = _debugger_grads(dbg)
         if grads is not None:
             self.grads = grads
-        if updated:
-            self.iteration += 1
+        self._follow_debugger_iterations(dbg, net)
+
+    def _follow_debugger_iterations(self, dbg, net) -> None:
+        """One watch point per update the debugger makes; step back takes points away.
+        (A what-if edit changes a weight but is no update: it adds no point.)"""
+        if dbg is None or dbg is not self._debugger:
+            self._debugger = dbg
+            self._debugger_iteration = None if dbg is None else dbg.iteration
+            return
+        done = dbg.iteration - self._debugger_iteration
+        self._debugger_iteration = dbg.iteration
+        if done > 0:
+            self.iteration += done
             self.watches.record(net, self.iteration)
+        elif done < 0:
+            self.iteration += done
+            self.watches.truncate(self.iteration)
 
     # --- what the views draw ------------------------------------------------------------
     def array(self, key: tuple[int, str], mode: str) -> tuple[np.ndarray | None, str]:

@@ -83,7 +83,7 @@ def test_redraws_come_from_the_timer_not_each_step(qtbot, session):
     for _ in range(5):
         session.step("iteration")
     assert calls == []                       # nothing redrawn synchronously
-    qtbot.waitUntil(lambda: len(calls) == 1, timeout=1000)
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=3000)
 
 
 def test_clicking_a_cell_watches_it_and_the_series_grows_per_iteration(qtbot, session):
@@ -173,3 +173,17 @@ def test_conv_kernels_are_packed_into_one_mosaic():
 def test_bias_vectors_show_as_one_row():
     image, locate = as_image(np.array([1.0, 2.0, 3.0]))
     assert image.shape == (1, 3) and locate(0, 2) == (2,)
+
+
+def test_step_back_takes_the_watch_point_away_and_a_what_if_edit_adds_none(session):
+    watches = live_state(session).watches
+    watches.add(1, "W", (0, 0))
+    session.step("iteration")
+    session.step("iteration")
+    assert len(watches.items[0].values) == 2
+    session.step_back()
+    assert watches.items[0].iterations == [1]
+    session.set_param_value(1, "W", (0, 0), 0.123)
+    assert watches.items[0].iterations == [1]
+    session.step("iteration")
+    assert watches.items[0].iterations == [1, 2]
