@@ -173,3 +173,30 @@ def test_missing_file_and_missing_folder(tmp_path):
         load_project(tmp_path / "nope.llproj")
     with pytest.raises(DataError, match="does not exist"):
         save_project(tmp_path / "no_dir" / "p.llproj", lecture_net())
+
+
+@pytest.mark.parametrize("name", ["SGD", "Momentum", "Adagrad", "Adadelta", "Adam", "RMSProp"])
+def test_optimizer_and_its_state_round_trip(tmp_path, name):
+    from core.optimizers import OPTIMIZERS
+    net, opt = lecture_net(), OPTIMIZERS[name]()
+    x, y = np.array([[0.05, 0.10], [0.3, -0.2]]), np.array([[0.01, 0.99], [0.5, 0.2]])
+    for _ in range(3):
+        opt.step(net, net.forward_backward(x, y)[1])
+    project = load_project(save_project(tmp_path / "p.llproj", net, opt))
+    net2, opt2 = project.network, project.optimizer
+    assert opt2.spec() == opt.spec() and type(opt2) is type(opt)
+    assert opt2.state.keys() == opt.state.keys()
+    for key, state in opt.state.items():
+        assert opt2.state[key].keys() == state.keys()
+        for k, v in state.items():
+            np.testing.assert_array_equal(opt2.state[key][k], v)
+    # training on from the loaded project gives exactly what training on from memory gives
+    for n, o in ((net, opt), (net2, opt2)):
+        o.step(n, n.forward_backward(x, y)[1])
+    assert_same_weights(net2, net)
+
+
+def test_adam_betas_come_back_as_a_pair(tmp_path):
+    from core.optimizers import Adam
+    loaded = load_project(save_project(tmp_path / "p.llproj", lecture_net(), Adam(lr=0.01, betas=(0.8, 0.99))))
+    assert loaded.optimizer.hyper["betas"] == (0.8, 0.99) and loaded.optimizer.hyper["lr"] == 0.01
