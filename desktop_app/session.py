@@ -14,6 +14,8 @@ redraw when a signal says something changed:
 * ``running_changed(bool)`` — a run started or ended (editing is disabled while it runs)
 * ``history_changed()`` — the undo/redo stack changed
 * ``breakpoints_changed()`` — a breakpoint was added, removed, enabled or hit
+* ``pause_requested()`` — Pause was pressed while a run the session does not own
+  (training) is going: its owner should pause it
 
 While the builder's stack is invalid, ``network`` is ``None``, ``stack_error``
 holds the engine's message and ``stack_error_index`` the offending layer.
@@ -99,6 +101,7 @@ class SessionController(QObject):
     running_changed = Signal(bool)
     history_changed = Signal()
     breakpoints_changed = Signal()
+    pause_requested = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -374,6 +377,8 @@ class SessionController(QObject):
             return {"phase": "Network invalid: see the layer list" if self.layers else "No network yet"}
         dbg = self.debugger
         if dbg is None:
+            if self.stack_error is not None:
+                return {"phase": "Cannot run: see the layer list"}
             return {"phase": "Needs data and an optimizer"}
         cur = dbg.cursor
         if self.running:
@@ -485,13 +490,17 @@ class SessionController(QObject):
         self._worker.start()
 
     def pause(self) -> None:
-        if self.running and self._worker is not None:
+        """Pause the Run; for a run the session does not own (training), ask
+        its owner through ``pause_requested``."""
+        if self._worker is not None:
             self._worker.pause()
+        elif self.running:
+            self.pause_requested.emit()
 
     def stop_run(self) -> None:
-        """Pause a run and wait for its thread (before the debugger is replaced
-        or the window closes)."""
-        if not self.running:
+        """Pause the session's own Run and wait for its thread (before the
+        debugger is replaced or the window closes)."""
+        if self._worker is None:
             return
         self.pause()
         self._worker.wait()
@@ -508,7 +517,7 @@ class SessionController(QObject):
         self.state_changed.emit()
 
     def _run_finished(self, reason) -> None:
-        if not self.running:
+        if self._worker is None:     # already ended by stop_run
             return
         self._end_run()
         with np.errstate(all="ignore"):     # records of a diverged pass hold inf / NaN
@@ -520,7 +529,7 @@ class SessionController(QObject):
         self.stopped.emit(reason.message)
 
     def _run_failed(self, text: str) -> None:
-        if not self.running:
+        if self._worker is None:     # already ended by stop_run
             return
         self._end_run()
         self.stop_reason = "Stopped: error"

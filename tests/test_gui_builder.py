@@ -188,3 +188,16 @@ def test_the_layout_is_restored_after_a_restart(qtbot):
     assert not second.docks["breakpoints"].isVisible()
     assert second.docks["values"].isVisible()
     second.close()
+
+
+def test_a_network_that_does_not_fit_the_data_says_so_on_the_last_layer(qtbot):
+    window, session = open_window(qtbot)
+    choose_row(window, 1)
+    window.panels["properties"].controls["units"].setValue(3)     # 3 outputs, 2 targets
+    settle(qtbot)
+    row = window.panels["layers"].list.item(1)
+    assert "⚠" in row.text() and "target" in row.text()
+    assert not window.debugger_actions.actions["run"].isEnabled()
+    assert window.status_labels["phase"].text() == "Cannot run: see the layer list"
+    window.undo_action.trigger()
+    assert window.debugger_actions.actions["run"].isEnabled()
