@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 from core import Dense, Network
 from core.optimizers import SGD
 from desktop_app.panels.diagram import HIT
+from desktop_app.session import Selection
 from gui_helpers import act, diagram_texts, open_window, panel_snapshot, settle, table_texts
 
 
@@ -178,3 +179,18 @@ def test_a_layer_breakpoint_outlines_the_layer_where_it_hit(qtbot):
     assert neurons[(1, 0)].pen().color() == HIT and neurons[(1, 1)].pen().color() == HIT
     assert neurons[(0, 0)].pen().color() != HIT
     assert "grad_norm_above" in window.status_labels["stop"].text()
+
+
+def test_the_chain_rule_of_a_hidden_weight_sums_the_paths_through_the_next_layer(qtbot):
+    window, session = open_window(qtbot)
+    for step in ("step_phase", "step_layer", "step_phase"):      # forward, loss, backward
+        act(window, step)
+    session.select(Selection(0, "W", (1, 0)))                   # w2: i2 → h1
+    settle(qtbot)
+    chain = window.panels["chain_rule"].plain_text()
+    assert "= 0.036 · 0.241 · 0.1 = 0.00088" in chain
+    assert "= 0.138 · 0.4 + (−0.038) · 0.5 = 0.036" in chain
+    assert "w₂⁺ = w₂ − η · ∂E/∂w₂ = 0.2 − 0.5 · 0.00088 = 0.1996" in chain
+    session.select(Selection(0, "b", (0,)))
+    settle(qtbot)
+    assert "b₁ is frozen" in window.panels["chain_rule"].plain_text()

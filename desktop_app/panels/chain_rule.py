@@ -38,6 +38,19 @@ def lecture_number(v: float) -> str:
     return text.replace("-", "−")
 
 
+def factor(v: float) -> str:
+    """A number inside a product: negative ones in parentheses, (−0.038)."""
+    text = lecture_number(v)
+    return f"({text})" if text.startswith("−") else text
+
+
+def updated_number(old: float, new: float) -> str:
+    """The new value with enough digits to show it moved: 0.359, 0.1498."""
+    if round(new, 3) != round(old, 3):
+        return lecture_number(new)
+    return f"{new:.4f}".replace("-", "−")
+
+
 def precise_number(v: float) -> str:
     return f"{v:.6g}".replace("-", "−")
 
@@ -97,7 +110,7 @@ class ChainRulePanel(QWidget):
         parts = []
         if e.factors:
             symbols = " · ".join(_symbol(f, w, names) for f in e.factors)
-            numbers = " · ".join(lecture_number(f.value) for f in e.factors)
+            numbers = " · ".join(factor(f.value) for f in e.factors)
             parts.append(f"<p style='font-size:13pt'>{lhs} = {symbols}<br>"
                          f"&nbsp;&nbsp;&nbsp;&nbsp;= {numbers} = <b>{lecture_number(e.value)}</b></p>")
             if e.paths:
@@ -105,7 +118,7 @@ class ChainRulePanel(QWidget):
                 sym = " + ".join(f"δ{_unit(names, p.layer, p.unit)} · "
                                  f"{subscript_digits(names.param(p.layer, 'W', (e.factors[0].unit, p.unit)))}"
                                  for p in e.paths)
-                nums = " + ".join(f"{lecture_number(p.delta)} · {lecture_number(p.weight)}" for p in e.paths)
+                nums = " + ".join(f"{factor(p.delta)} · {factor(p.weight)}" for p in e.paths)
                 parts.append(f"<p>where ∂E/∂out{u} = {sym}<br>&nbsp;&nbsp;&nbsp;&nbsp;= {nums} = "
                              f"{lecture_number(sum(p.product for p in e.paths))}<br>"
                              f"<span style='color:gray'>(δ = ∂E/∂net of each unit {w} reaches "
@@ -139,7 +152,7 @@ class ChainRulePanel(QWidget):
             new = float(update.new[e.index]) if update is not None else old - lr * e.value
             verb = "" if update is not None else " (after the update step)"
             return (f"<p style='font-size:13pt'>{w}⁺ = {w} − η · {'∂E/∂' + w} = {lecture_number(old)} − "
-                    f"{lecture_number(lr)} · {lecture_number(e.value)} = <b>{lecture_number(new)}</b>{verb}</p>")
+                    f"{factor(lr)} · {factor(e.value)} = <b>{updated_number(old, new)}</b>{verb}</p>")
         rule = html.escape(opt.formula).replace("\n", "<br>") if opt is not None else ""
         after = (f"{w}: {precise_number(old)} → <b>{precise_number(float(update.new[e.index]))}</b>"
                  if update is not None else "Step the update (F10 at the update) to see the new value.")
@@ -160,7 +173,7 @@ class ChainRulePanel(QWidget):
         if dout is None or slope is None or delta is None:
             return f"<p>δ{u} = ∂E/∂net{u} appears once the backward pass reaches layer {sel.layer}.</p>"
         return (f"<p style='font-size:13pt'>δ{u} = ∂E/∂out{u} · ∂out{u}/∂net{u} = "
-                f"{lecture_number(dout)} · {lecture_number(slope)} = <b>{lecture_number(delta)}</b></p>")
+                f"{factor(dout)} · {factor(slope)} = <b>{lecture_number(delta)}</b></p>")
 
 
 def _unit(names: Names, layer: int, unit: int) -> str:
