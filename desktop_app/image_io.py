@@ -30,7 +30,8 @@ from PySide6.QtGui import QImage, QImageReader
 from core.errors import DataError
 
 #: pictures with more pixels than this are downscaled while decoding, or refused
-MAX_PIXELS = 4096 * 4096
+#: (2048² pixels as float32 RGB take 48 MB)
+MAX_PIXELS = 2048 * 2048
 
 #: file-dialog filter for every format Qt reads
 IMAGE_FILE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff *.pgm *.ppm);;All files (*)"
@@ -52,12 +53,13 @@ class LoadedImage:
         return f"{text} ({self.note})" if self.note else text
 
 
-def read_image(path: str) -> LoadedImage:
-    """Decode the image file at ``path``; raises DataError if it cannot be used."""
+def read_image(path: str, max_pixels: int = MAX_PIXELS) -> LoadedImage:
+    """Decode the image file at ``path``, at most ``max_pixels`` pixels (a larger
+    picture is shrunk, keeping its aspect ratio); raises DataError if it cannot be used."""
     name = os.path.basename(path) or path
     if os.path.isdir(path):
         raise DataError(f"{name} is a folder, not an image file. Choose one image file "
-                        f"(use Data → Load Image Folder for a whole folder).")
+                        f"(use Data → Image folder for a whole folder).")
     if not os.path.isfile(path):
         raise DataError(f"The file {path} does not exist.")
     if os.path.getsize(path) == 0:
@@ -69,16 +71,18 @@ def read_image(path: str) -> LoadedImage:
                         f"Use PNG, JPEG, BMP, GIF, WebP or TIFF.")
     size = reader.size()
     note = ""
-    if size.isValid() and size.width() * size.height() > MAX_PIXELS:
+    if size.isValid() and size.width() * size.height() > max_pixels:
         # JPEG decodes straight to a smaller size; other formats decode in full
         # first, which must fit in Qt's allocation limit.
         native = bytes(reader.format().data()) in (b"jpeg", b"jpg")
-        full_bytes = size.width() * size.height() * 8   # up to 16-bit RGBA
-        if not native and full_bytes > QImageReader.allocationLimit() * 2**20:
+        full_mb = size.width() * size.height() * 8 / 2**20     # up to 16-bit RGBA
+        limit_mb = QImageReader.allocationLimit()
+        if not native and full_mb > limit_mb:
             raise DataError(
-                f"{name} is {size.width()} × {size.height()} pixels, too large to load "
-                f"(the limit is {MAX_PIXELS:,} pixels). Shrink it in an image editor first.")
-        reader.setScaledSize(_fit_within(size, MAX_PIXELS))
+                f"{name} is {size.width()} × {size.height()} pixels: decoding it would need about "
+                f"{full_mb:,.0f} MB, more than the {limit_mb} MB allowed. Shrink it in an image editor "
+                f"first, or save it as JPEG (which is read directly at a smaller size).")
+        reader.setScaledSize(_fit_within(size, max_pixels))
         note = f"downscaled from {size.width()} × {size.height()} while reading"
     image = reader.read()
     if image.isNull():

@@ -41,6 +41,10 @@ from .kernel_editor import KernelEditor
 
 #: views redraw at most this often (ms) however fast the session changes
 REDRAW_MS = 33
+#: pictures are kept at most this large (pixels): far more than any network input needs
+PICTURE_PIXELS = 1024 * 1024
+#: at most this many dropped or opened files are loaded at once
+MAX_PICTURES = 50
 FIELD_COLOUR = "#ff8f00"
 CELL_COLOUR = "#00c853"
 WINNER_COLOUR = "#d500f9"
@@ -177,10 +181,14 @@ class ConvInspector(QWidget):
     def load_image_files(self, paths) -> bool:
         """Load pictures from files; the first readable one is shown. Unreadable
         files are reported; if none can be read, what was loaded stays."""
+        paths = list(paths)
+        if len(paths) > MAX_PICTURES:
+            self.session.message.emit(f"Only the first {MAX_PICTURES} of {len(paths)} files are loaded.")
+            paths = paths[:MAX_PICTURES]
         loaded, problems = [], []
         for path in paths:
             try:
-                loaded.append(read_image(path))
+                loaded.append(read_image(path, PICTURE_PIXELS))
             except LayerLabError as e:
                 problems.append(str(e))
         if problems:
