@@ -220,3 +220,10 @@ def test_export_keeps_the_last_clicked_kernel_or_map_as_it_is_now(lecture):
     name, array = lecture.export_target
     assert name == "layer1_out_0"
     np.testing.assert_array_equal(array, MAX_POOLED)
+
+
+def test_lenet5_template_field_is_outlined_on_the_input(session, inspector):
+    session.load_template("lenet5")
+    inspector.refresh()
+    inspector.select_cell(3, "out", 7, 2, 3)
+    assert inspector.rows[-1].plots["input"].outlines() == [QRectF(10, 6, 16, 16)]

@@ -107,3 +107,12 @@ def test_max_pool_winner_on_the_lecture_example():
     assert max_pool_winner(pool, x, 0, 0, 1) == (1, 2)      # 10 at (1, 2) beats the tie at (1, 3)
     with pytest.raises(ConfigError, match="not a max-pooling"):
         max_pool_winner(AvgPool2D(2), x, 0, 0, 0)
+
+
+def test_the_lenet5_template_second_pool_cell():
+    from core.templates import lenet5
+    net = lenet5().network          # 28 × 28 input, first conv padded by 2
+    assert isinstance(net.layers[3], MaxPool2D) and net.shapes[3] == (16, 5, 5)
+    # rows 4i − 2 … 4i + 13 and columns 4j − 2 … 4j + 13, clipped to 0 … 27
+    field = receptive_field(net, 3, 2, 3)
+    assert (field.rows, field.cols, field.size) == ((6, 22), (10, 26), (16, 16))
