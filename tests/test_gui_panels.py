@@ -85,8 +85,9 @@ def test_activation_explorer_marks_the_layers_net_values(qtbot):
 
 
 def test_saturation_and_dead_units_are_named():
-    assert saturation_summary("sigmoid", np.array([-20.0, 0.0, 20.0])).startswith("2 of 3 units are saturated")
-    assert saturation_summary("relu", np.array([-1.0, 2.0])).startswith("1 of 2 units have net ≤ 0")
+    assert saturation_summary("sigmoid", np.array([[-20.0, 0.0, 20.0]])).startswith("2 of 3 units are saturated")
+    assert saturation_summary("relu", np.array([[-1.0, 2.0], [3.0, 4.0]])).startswith(
+        "1 of 4 values (2 samples × units) have net ≤ 0")
 
 
 def test_formulas_show_on_hover_of_activation_loss_and_optimizer_choices(qtbot):

@@ -33,19 +33,22 @@ def activation_tooltip(name: str) -> str:
 
 
 def saturation_summary(name: str, net: np.ndarray) -> str:
-    """A sentence on how many of ``net``'s units pass (almost) no gradient back."""
+    """A sentence on how many of a layer's ``net`` values (batch × units) pass
+    (almost) no gradient back."""
     fn = get_activation(name)
-    net = np.asarray(net, dtype=float).ravel()
+    net = np.asarray(net, dtype=float)
+    what = "units" if net.ndim < 2 or net.shape[0] == 1 else f"values ({net.shape[0]} samples × units)"
+    net = net.ravel()
     if net.size == 0:
         return ""
     if name == "relu":
         dead = int(np.sum(net <= 0))
-        return f"{dead} of {net.size} units have net ≤ 0: dead for this sample (g′ = 0)." if dead \
-            else f"All {net.size} units are active (net > 0, g′ = 1)."
+        return f"{dead} of {net.size} {what} have net ≤ 0: no gradient flows back there (g′ = 0)." \
+            if dead else f"All {net.size} {what} are active (net > 0, g′ = 1)."
     slope = np.abs(fn.derivative(net, fn.forward(net)))
     flat = int(np.sum(slope < SATURATED))
-    return (f"{flat} of {net.size} units are saturated (|g′| < {SATURATED}): almost no gradient flows back."
-            if flat else f"None of the {net.size} units is saturated (smallest |g′| = {slope.min():.3g}).")
+    return (f"{flat} of {net.size} {what} are saturated (|g′| < {SATURATED}): almost no gradient flows back."
+            if flat else f"None of the {net.size} {what} is saturated (smallest |g′| = {slope.min():.3g}).")
 
 
 class FormulasPanel(QWidget):
@@ -152,7 +155,7 @@ class FormulasPanel(QWidget):
         out = fn.forward(net)
         self.g_points.setData(shown, out)
         self.d_points.setData(shown, fn.derivative(net, out))
-        self.marks_label.setText(f"Layer {i}: {saturation_summary(name, net)}")
+        self.marks_label.setText(f"Layer {i}: {saturation_summary(name, values.net)}")
 
 
 if __name__ == "__main__":

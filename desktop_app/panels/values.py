@@ -47,6 +47,7 @@ class CopyableTable(QTableWidget):
         self.setContextMenuPolicy(Qt.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
         self.verticalHeader().setVisible(False)
+        self.verticalHeader().setDefaultSectionSize(22)
 
     def fill(self, rows: list[list]) -> None:
         """``rows`` of a label then numbers (or None for not computed)."""
