@@ -64,8 +64,7 @@ def test_lecture_edge_table_appears_cell_for_cell(qtbot, lecture):
     assert lecture.selected == (0, "net", 0, 1, 2)
     assert lecture.details.values.texts() == table(HORIZONTAL_EDGE_OUTPUT)
     # the numbers are drawn in the map's cells too, and the value shows on hover
-    drawn = [item.textItem.toPlainText() for item in conv_row.plots["net"]._numbers if item.isVisible()]
-    assert drawn == [t for row in table(HORIZONTAL_EDGE_OUTPUT) for t in row]
+    assert conv_row.plots["net"].numbers() == [t for row in table(HORIZONTAL_EDGE_OUTPUT) for t in row]
     conv_row.plots["net"]._hover(5, 2)
     assert lecture.readout.text() == "layer 0 net[0, 5, 2] = -12"
 

@@ -19,8 +19,8 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPen
-from PySide6.QtWidgets import QGraphicsRectItem
+from PySide6.QtGui import QBrush, QColor, QFont, QPen, QTransform
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QGraphicsSimpleTextItem
 
 #: negative blue, zero white, positive red: the sign of a weight or score at a glance
 DIVERGING = pg.ColorMap([0.0, 0.5, 1.0], [(33, 102, 172), (247, 247, 247), (178, 24, 43)])
@@ -29,6 +29,7 @@ GRAY = pg.ColorMap([0.0, 1.0], [(0, 0, 0), (255, 255, 255)])
 
 #: numbers are written into the cells when a mosaic has at most this many cells
 MAX_NUMBERED_CELLS = 100
+NUMBER_FONT = QFont("Sans", 7)
 
 
 def grid_of_maps(maps: np.ndarray, columns: int | None = None) -> np.ndarray:
@@ -78,7 +79,7 @@ class MosaicPlot(pg.PlotItem):
         self.image = _MosaicImage(self)
         self.image.setColorMap(colormap)
         self.addItem(self.image)
-        self._numbers: list[pg.TextItem] = []
+        self._numbers: list[QGraphicsSimpleTextItem] = []
         self._outlines: list[QGraphicsRectItem] = []
         self._shape = None
         self.levels = (-1.0, 1.0)
@@ -121,9 +122,12 @@ class MosaicPlot(pg.PlotItem):
         show = r * c * h * w <= MAX_NUMBERED_CELLS
         wanted = r * c * h * w if show else 0
         while len(self._numbers) < wanted:
-            text = pg.TextItem(anchor=(0.5, 0.5))
-            text.setFont(QFont("Sans", 7))
-            self.addItem(text)
+            # a plain text item drawn at a fixed pixel size whatever the zoom (pg.TextItem is ~10× slower to make)
+            text = QGraphicsSimpleTextItem()
+            text.setFont(NUMBER_FONT)
+            text.setFlag(QGraphicsItem.ItemIgnoresTransformations)
+            text.setZValue(5)
+            self.vb.addItem(text)
             self._numbers.append(text)
         for item in self._numbers[wanted:]:
             item.setVisible(False)
@@ -131,6 +135,7 @@ class MosaicPlot(pg.PlotItem):
             return
         mid = 0.5 * (self.levels[0] + self.levels[1])
         half = 0.5 * (self.levels[1] - self.levels[0]) or 1.0
+        white, black = QBrush(QColor("white")), QBrush(QColor("black"))
         k = 0
         for a in range(r):
             for b in range(c):
@@ -143,10 +148,16 @@ class MosaicPlot(pg.PlotItem):
                             item.setVisible(False)
                             continue
                         strong = abs(value - mid) / half > 0.6 if self.symmetric else value < mid
-                        item.setColor("w" if strong else "k")
+                        item.setBrush(white if strong else black)
                         item.setText(f"{value:.3g}")
+                        box = item.boundingRect()       # centre the text on the cell
+                        item.setTransform(QTransform.fromTranslate(-box.width() / 2, -box.height() / 2))
                         item.setPos(left + j + 0.5, top + i + 0.5)
                         item.setVisible(True)
+
+    def numbers(self) -> list[str]:
+        """The numbers written in the cells, in reading order (for tests)."""
+        return [item.text() for item in self._numbers if item.isVisible()]
 
     # --- outlines ------------------------------------------------------------------
     def set_outlines(self, boxes) -> None:
