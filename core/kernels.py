@@ -70,13 +70,25 @@ KERNEL_PRESETS: dict[str, KernelPreset] = {p.name: p for p in (
 )}
 
 
-def kernel_preset(name: str) -> np.ndarray:
-    """A writable copy of preset ``name``'s (3, 3) values; raises ConfigError for an unknown name."""
+def kernel_preset(name: str, shape: tuple[int, int] = (3, 3)) -> np.ndarray:
+    """A writable copy of preset ``name``; raises ConfigError for an unknown name.
+
+    ``shape`` (kh, kw) ≥ (3, 3) puts the 3 × 3 preset in the middle of a zero
+    kernel that size (for a 5 × 5 layer: one ring of zeros around it), which
+    filters the same way; an even size leaves the extra row/column below/right."""
     try:
-        return KERNEL_PRESETS[name].values.copy()
+        values = KERNEL_PRESETS[name].values
     except KeyError:
         known = ", ".join(KERNEL_PRESETS)
         raise ConfigError(f"There is no kernel preset {name!r}; choose one of: {known}.") from None
+    kh, kw = (int(n) for n in shape)
+    if kh < 3 or kw < 3:
+        raise ConfigError(f"Kernel presets are 3 × 3; they do not fit a {kh} × {kw} kernel. "
+                          f"Use a kernel_size of 3 or more.")
+    kernel = np.zeros((kh, kw))
+    top, left = (kh - 3) // 2, (kw - 3) // 2
+    kernel[top:top + 3, left:left + 3] = values
+    return kernel
 
 
 def flip_kernel(kernel: np.ndarray) -> np.ndarray:

@@ -226,3 +226,14 @@ def test_lenet5_template_field_is_outlined_on_the_input(session, inspector):
     inspector.refresh()
     inspector.select_cell(3, "out", 7, 2, 3)
     assert inspector.rows[-1].plots["input"].outlines() == [QRectF(10, 6, 16, 16)]
+
+
+def test_a_preset_fills_the_middle_of_a_5_by_5_kernel(session, inspector):
+    session.load_template("lenet5")
+    inspector.refresh()
+    inspector.select_kernel(2, 4, 1)
+    presets = inspector.editor.presets
+    presets.setCurrentIndex(presets.findData("laplacian"))
+    presets.activated.emit(presets.currentIndex())
+    np.testing.assert_array_equal(session.network.layers[2].params["W"][4, 1], kernel_preset("laplacian", (5, 5)))
+    assert inspector.editor.table.item(2, 2).text() == "-4"

@@ -66,3 +66,13 @@ def test_lecture_edge_example_network_gives_the_lecture_tables():
     out, caches = net.forward_layers(x, training=False)
     np.testing.assert_array_equal(caches[0]["out"][0, 0], HORIZONTAL_EDGE_OUTPUT)
     np.testing.assert_array_equal(out[0, 0], MAX_POOLED)
+
+
+def test_a_preset_in_a_larger_kernel_filters_the_same_way():
+    k5 = kernel_preset("sobel_x", (5, 5))
+    np.testing.assert_array_equal(k5[1:4, 1:4], kernel_preset("sobel_x"))
+    assert np.count_nonzero(k5) == np.count_nonzero(kernel_preset("sobel_x"))
+    image = np.random.default_rng(0).random((9, 9))
+    np.testing.assert_allclose(correlate(image, k5, 0), correlate(image, kernel_preset("sobel_x"), 0)[1:-1, 1:-1])
+    with pytest.raises(ConfigError, match="do not fit a 2 × 3"):
+        kernel_preset("box_blur", (2, 3))

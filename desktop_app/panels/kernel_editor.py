@@ -15,7 +15,8 @@ from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
                                QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from core.kernels import KERNEL_PRESETS
+from core.errors import LayerLabError
+from core.kernels import KERNEL_PRESETS, kernel_preset
 from core.layers.conv import Conv2D
 
 from .dot_product_view import format_value
@@ -183,14 +184,12 @@ class KernelEditor(QWidget):
         self.presets.setCurrentIndex(0)
         if name is None or self.layer is None:
             return
-        preset = KERNEL_PRESETS[name].values
-        if preset.shape != tuple(self.layer.kernel_size):
-            kh, kw = self.layer.kernel_size
-            self.failed.emit(f"The preset is 3 × 3 but this layer's kernels are {kh} × {kw}: "
-                             f"set the layer's kernel_size to 3 to use presets.")
+        try:
+            values = kernel_preset(name, self.layer.kernel_size)
+        except LayerLabError as e:
+            self.failed.emit(str(e))
             return
-        self.kernel_edited.emit(self.layer_index, self.out_channel.value(), self.in_channel.value(),
-                                preset.copy())
+        self.kernel_edited.emit(self.layer_index, self.out_channel.value(), self.in_channel.value(), values)
 
     def _stride_changed(self) -> None:
         if self.layer is not None and self.stride.value() != self.layer.stride[0]:
