@@ -34,6 +34,8 @@ from .layer_list import shape_text
 
 MAX_UNITS = 12
 MAX_LAYERS = 4
+#: a layer with at most this many weights prints each value on its edge
+MAX_LABELLED_WEIGHTS = 8
 POSITIVE = QColor("#e07b00")
 NEGATIVE = QColor("#1f5fbf")
 FORWARD = QColor("#1a9c3a")
@@ -131,7 +133,9 @@ class EdgeItem(_Clickable, QGraphicsLineItem):
             width = 1.0 + 5.0 * min(1.0, abs(value) / scale)
         else:
             width = 1.0
-        colour = highlight or (POSITIVE if value >= 0 else NEGATIVE)
+        colour = QColor(highlight or (POSITIVE if value >= 0 else NEGATIVE))
+        if self.dashed and highlight is None:
+            colour.setAlpha(110)
         pen = QPen(colour, width + (1.5 if highlight is not None else 0))
         if self.dashed:
             pen.setStyle(Qt.DashLine)
@@ -260,7 +264,7 @@ class NetworkDiagram(QGraphicsView):
         edge = EdgeItem(a, b, Selection(layer, param, index), dashed)
         self.scene().addItem(edge)
         self.edges[(layer, param, index)] = edge
-        if param == "W" and len(self.session.layers[layer].params[param]) <= 4:
+        if param == "W" and self.session.layers[layer].params[param].size <= MAX_LABELLED_WEIGHTS:
             # label at a third of the way from the source, where crossing edges are apart
             label = QGraphicsSimpleTextItem("", edge)
             f = QFont()
