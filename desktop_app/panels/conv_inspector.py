@@ -392,7 +392,9 @@ class ConvInspector(QWidget):
             row.deleteLater()
         self.rows.clear()
         self.selected, self._export = None, None
-        shown = [(-1, f"Input {net.input_shape}", ("input",))]
+        channels = {1: "", 3: " — one tile per channel: red, green, blue"}.get(
+            net.input_shape[0], " — one tile per channel")
+        shown = [(-1, f"Input {net.input_shape}{channels}", ("input",))]
         for i, (layer, shape) in enumerate(zip(net.layers, net.shapes)):
             if len(shape) == 3:
                 shown.append((i, f"Layer {i}: {layer!r} → {shape}", layer_kinds(layer)))

@@ -142,11 +142,10 @@ class CellDetails(QWidget):
         self.channel.setRange(0, channels - 1)
         self.channel.blockSignals(False)
         self.channel.setEnabled(channels > 1)
-        wide = terms.kernel.shape[2] > 3
-        self.tables.setDirection(QBoxLayout.TopToBottom if wide else QBoxLayout.LeftToRight)
         self._show_channel()
         per_channel = terms.products.sum(axis=(1, 2))
-        parts = " + ".join(format_value(v) for v in per_channel) if channels > 1 else format_value(per_channel[0])
+        parts = format_value(per_channel[0]) + "".join(
+            f" − {format_value(-v)}" if v < 0 else f" + {format_value(v)}" for v in per_channel[1:])
         text = (f"Σ patch × kernel = {parts}"
                 f"{f' = {format_value(per_channel.sum())}' if channels > 1 else ''}<br>"
                 f"net = Σ + bias = {format_value(per_channel.sum())} + {format_value(terms.bias)} "
@@ -164,6 +163,18 @@ class CellDetails(QWidget):
         self.patch.set_values(t.patch[c], top, left)
         self.kernel.set_values(t.kernel[c])
         self.products.set_values(t.products[c], top, left)
+        self._arrange_tables()
+
+    def _arrange_tables(self) -> None:
+        """Side by side when the three tables fit the width (as on the lecture's slide), else stacked."""
+        needed = sum(t.width() for t in (self.patch, self.kernel, self.products)) + 4 * self.tables.spacing()
+        fits = needed <= self.width() - 20
+        self.tables.setDirection(QBoxLayout.LeftToRight if fits else QBoxLayout.TopToBottom)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._terms is not None:
+            self._arrange_tables()
 
     def show_text(self, title: str, text: str) -> None:
         """Explain a cell in words (a pooling cell, an input pixel)."""
