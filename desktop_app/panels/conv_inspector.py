@@ -472,7 +472,8 @@ class ConvInspector(QWidget):
         self._explain(net.layers[layer], layer, title, channel, r, c)
 
     def _explain(self, layer, index, title, channel, r, c) -> None:
-        x = self.caches[index]["x"][0]
+        # the layer's input: the previous layer's output (or the sample itself)
+        x = self.caches[index - 1]["out"][0] if index > 0 else self.sample
         if isinstance(layer, Conv2D):
             terms = conv_dot_product(layer, x, channel, r, c)
             out = float(self.caches[index]["out"][0][channel, r, c])
