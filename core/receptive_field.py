@@ -47,7 +47,8 @@ class ReceptiveField:
     """The input pixels one output cell depends on.
 
     ``rows`` / ``cols`` are half-open ranges ``[start, stop)`` on the network's
-    input, clipped to the image; ``size`` is the textbook (unclipped) field size
+    input, clipped to the image (both ``(0, 0)`` for a cell whose window lies
+    wholly on padding: it depends on no pixel); ``size`` is the textbook (unclipped) field size
     ``(height, width)``, which grows by ``(k − 1) · jump`` per layer, where
     ``jump`` is the product of the strides below that layer."""
     rows: tuple[int, int]
@@ -119,7 +120,8 @@ def receptive_field(network, layer_index: int, row: int, col: int) -> ReceptiveF
             for axis in (0, 1):
                 k, s, p = window.kernel[axis], window.stride[axis], window.pad_before[axis]
                 first, last = span[axis]
-                span[axis] = [max(first * s - p, 0), min(last * s - p + k - 1, in_shape[axis + 1] - 1)]
+                if first <= last:            # an empty range (all padding) stays empty
+                    span[axis] = [max(first * s - p, 0), min(last * s - p + k - 1, in_shape[axis + 1] - 1)]
                 size[axis] = (size[axis] - 1) * s + k
         elif not _elementwise(in_shape, shapes[index + 1]):
             if len(in_shape) != 3:
@@ -127,6 +129,8 @@ def receptive_field(network, layer_index: int, row: int, col: int) -> ReceptiveF
                                  f"have no position on an image.")
             span = [[0, in_shape[1] - 1], [0, in_shape[2] - 1]]
             size = [in_shape[1], in_shape[2]]
+    if span[0][0] > span[0][1] or span[1][0] > span[1][1]:
+        return ReceptiveField((0, 0), (0, 0), tuple(size))
     return ReceptiveField((span[0][0], span[0][1] + 1), (span[1][0], span[1][1] + 1), tuple(size))
 
 

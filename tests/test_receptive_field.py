@@ -116,3 +116,10 @@ def test_the_lenet5_template_second_pool_cell():
     # rows 4i − 2 … 4i + 13 and columns 4j − 2 … 4j + 13, clipped to 0 … 27
     field = receptive_field(net, 3, 2, 3)
     assert (field.rows, field.cols, field.size) == ((6, 22), (10, 26), (16, 16))
+
+
+def test_a_cell_whose_window_lies_on_padding_depends_on_no_pixel():
+    net = Network([Conv2D(1, 3, padding=3), MaxPool2D(1)], input_shape=(1, 5, 5))
+    empty = receptive_field(net, 1, 0, 4)           # rows −3 … −1: all padding
+    assert empty.rows == (0, 0) and empty.cols == (0, 0) and empty.shape == (0, 0)
+    assert receptive_field(net, 1, 1, 1).rows == (0, 1)

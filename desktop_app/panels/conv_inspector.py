@@ -463,12 +463,17 @@ class ConvInspector(QWidget):
                                    f"value = <b>{format_value(values[r, c])}</b>")
             return
         field = receptive_field(net, layer, r, c)
-        boxes = [(*self.rows[-1].tile_of("input", ch), *field.rows, *field.cols, FIELD_COLOUR)
-                 for ch in range(self.sample.shape[0])]
-        self.rows[-1].plots["input"].set_outlines(boxes)
-        title = (f"Layer {layer} {kind}[{channel}, {r}, {c}] — receptive field: input rows "
-                 f"{field.rows[0]}…{field.rows[1] - 1}, columns {field.cols[0]}…{field.cols[1] - 1} "
-                 f"({field.shape[0]} × {field.shape[1]}, outlined on the input)")
+        cell = f"Layer {layer} {kind}[{channel}, {r}, {c}]"
+        if field.shape[0] == 0:
+            self.rows[-1].plots["input"].set_outlines([])
+            title = f"{cell} — its window lies wholly on zero padding: it depends on no input pixel"
+        else:
+            self.rows[-1].plots["input"].set_outlines(
+                [(*self.rows[-1].tile_of("input", ch), *field.rows, *field.cols, FIELD_COLOUR)
+                 for ch in range(self.sample.shape[0])])
+            title = (f"{cell} — receptive field: input rows {field.rows[0]}…{field.rows[1] - 1}, "
+                     f"columns {field.cols[0]}…{field.cols[1] - 1} ({field.shape[0]} × {field.shape[1]}, "
+                     f"outlined on the input)")
         self._explain(net.layers[layer], layer, title, channel, r, c)
 
     def _explain(self, layer, index, title, channel, r, c) -> None:
