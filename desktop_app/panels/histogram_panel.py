@@ -40,13 +40,25 @@ def histogram(values: np.ndarray, bins: int = BINS) -> tuple[np.ndarray, np.ndar
     return edges, counts.astype(np.float64)
 
 
+def _show(curve, edges, counts) -> None:
+    """Draw a histogram, leaving the top quarter of the plot free for the range text."""
+    curve.setData(edges, counts)
+    curve.getViewBox().setRange(xRange=(edges[0], edges[-1]), yRange=(0, 1.4 * max(counts.max(), 1)),
+                                padding=0.02)
+
+
+def _range_text(edges) -> str:
+    return f"{edges[0]:.3g} … {edges[-1]:.3g}"
+
+
 class HistogramPanel(QWidget):
     def __init__(self, session, parent=None):
         super().__init__(parent)
         self.session = session
         self.live = live_state(session)
         self.view = pg.GraphicsLayoutWidget()
-        self.note = QLabel("Left: how the values of each parameter are spread (x: value, height: how many). "
+        self.note = QLabel("Left: how the values of each parameter are spread (x: value, from the smallest "
+                           "to the largest printed in the corner; height: how many). "
                            "Right: the same for its last gradient ∂E/∂θ.")
         self.note.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -73,17 +85,28 @@ class HistogramPanel(QWidget):
         self.view.clear()
         self.value_curves, self.grad_curves = {}, {}
         self.keys = parameter_keys(self.session.network)
+        self.ranges = {}
         for row, key in enumerate(self.keys):
             i, name = key
-            values = self.view.addPlot(row=row, col=0, title=f"layer {i} · {name}")
-            grads = self.view.addPlot(row=row, col=1, title=f"layer {i} · ∂E/∂{name}")
-            for p in (values, grads):
-                p.setMenuEnabled(False)
-                p.hideAxis("left")
-            self.value_curves[key] = values.plot([0, 1], [0], stepMode="center", fillLevel=0,
-                                                 brush=(70, 130, 200, 160), pen=pg.mkPen((70, 130, 200)))
-            self.grad_curves[key] = grads.plot([0, 1], [0], stepMode="center",
-                                               pen=pg.mkPen((230, 130, 30), width=2))
+            for col, what, title in ((0, "value", f"layer {i} · {name}"), (1, "gradient", f"layer {i} · ∂E/∂{name}")):
+                # a bare ViewBox, no axes: redrawing tick labels 30 times a second would cost
+                # more than the histograms; the range of the values is printed in the corner
+                self.view.addLabel(title, row=2 * row, col=col, size="9pt")
+                box = self.view.addViewBox(row=2 * row + 1, col=col, enableMouse=False)
+                box.setMenuEnabled(False)
+                if what == "value":
+                    curve = pg.PlotCurveItem([0, 1], [0], stepMode="center", fillLevel=0, antialias=False,
+                                             brush=(70, 130, 200, 160), pen=pg.mkPen((70, 130, 200)))
+                    self.value_curves[key] = curve
+                else:
+                    curve = pg.PlotCurveItem([0, 1], [0], stepMode="center", antialias=False,
+                                             pen=pg.mkPen((230, 130, 30), width=2))
+                    self.grad_curves[key] = curve
+                box.addItem(curve)
+                text = pg.TextItem(anchor=(0, 0), color=(200, 200, 200))
+                text.setParentItem(box)
+                text.setPos(2, 0)
+                self.ranges[(key, what)] = text
         self.view.setMinimumHeight(ROW_HEIGHT * len(self.keys))
         self.mark_dirty()
 
@@ -101,11 +124,14 @@ class HistogramPanel(QWidget):
             return
         for key in self.keys:
             edges, counts = histogram(net.layers[key[0]].params[key[1]])
-            self.value_curves[key].setData(edges, counts)
+            _show(self.value_curves[key], edges, counts)
+            self.ranges[(key, "value")].setText(_range_text(edges))
             grad, _ = self.live.array(key, "gradient")
             self.grad_curves[key].setVisible(grad is not None)
             if grad is not None:
-                self.grad_curves[key].setData(*histogram(grad))
+                edges, counts = histogram(grad)
+                _show(self.grad_curves[key], edges, counts)
+            self.ranges[(key, "gradient")].setText(_range_text(edges) if grad is not None else "no gradient yet")
 
     def closeEvent(self, event) -> None:
         self.timer.stop()

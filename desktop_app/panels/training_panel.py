@@ -105,6 +105,9 @@ class TrainingPanel(QWidget):
         self.progress_text = QLabel("Not trained yet.")
         self.progress_text.setObjectName("progress_text")
         self.progress_text.setWordWrap(True)
+        # room for three lines, so new text never changes the layout (which would resize the plots)
+        self.progress_text.setFixedHeight(3 * self.progress_text.fontMetrics().lineSpacing() + 4)
+        self.progress_text.setAlignment(Qt.AlignLeft | Qt.AlignTop)
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
