@@ -74,12 +74,20 @@ class LayerValues:
     backward_units: int | None = None
 
     def get(self, key: str, unit: int):
-        """Value ``key`` of unit ``unit`` for sample 0, or None if not computed or not revealed."""
+        """Value ``key`` of sample 0 at flat position ``unit`` (a neuron of a
+        dense layer, an element of an image layer), or None if not computed or
+        not revealed yet."""
         array = getattr(self, key)
-        limit = self.forward_units if key in ("net", "out") else self.backward_units
-        if array is None or (key != "x" and limit is not None and unit >= limit):
+        if array is None:
             return None
-        return float(np.asarray(array)[0].ravel()[unit])
+        sample = np.asarray(array)[0]
+        limit = self.forward_units if key in ("net", "out") else self.backward_units
+        if key != "x" and limit is not None:
+            # an image layer's unit is a channel: element ``unit`` lies in channel unit // (H·W)
+            channel = unit // sample[0].size if sample.ndim == 3 else unit
+            if channel >= limit:
+                return None
+        return float(sample.ravel()[unit])
 
 
 @dataclass

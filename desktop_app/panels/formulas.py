@@ -21,6 +21,8 @@ CURVE_RANGE = 6.0
 #: |g′(net)| below this counts as saturated (no gradient flows back)
 SATURATED = 0.01
 REFRESH_MS = 33
+#: at most this many net values are marked on the curves
+MAX_MARKS = 1000
 #: activations worth plotting on their own (softmax depends on the whole row)
 PLOTTABLE = [name for name in ACTIVATIONS if name != "softmax"]
 
@@ -151,11 +153,15 @@ class FormulasPanel(QWidget):
             return
         fn = get_activation(name)
         net = np.asarray(values.net, dtype=float).ravel()
-        shown = np.clip(net, -CURVE_RANGE, CURVE_RANGE)
+        note = ""
+        if net.size > MAX_MARKS:    # a conv layer over a batch has millions: mark an even sample
+            net = net[np.linspace(0, net.size - 1, MAX_MARKS).astype(int)]
+            note = f" (marking {MAX_MARKS:,} of them)"
         out = fn.forward(net)
+        shown = np.clip(net, -CURVE_RANGE, CURVE_RANGE)
         self.g_points.setData(shown, out)
         self.d_points.setData(shown, fn.derivative(net, out))
-        self.marks_label.setText(f"Layer {i}: {saturation_summary(name, values.net)}")
+        self.marks_label.setText(f"Layer {i}: {saturation_summary(name, values.net)}{note}")
 
 
 if __name__ == "__main__":
