@@ -123,3 +123,41 @@ def test_csv_loads_classes_and_can_standardize(qtbot, tmp_path, browser, session
     with qtbot.waitSignal(session.error) as error:
         assert not load_csv_file(session, str(path))
     assert "line 2" in error.args[0] and session.x.shape == (3, 2)
+
+
+def _class_folders(root, n=2):
+    from PIL import Image
+    for name, value in (("cats", 30), ("dogs", 220)):
+        (root / name).mkdir()
+        for k in range(n):
+            Image.fromarray(np.full((40, 30), value, np.uint8)).save(root / name / f"{k}.png")
+
+
+def test_a_folder_loads_on_a_worker_thread(qtbot, tmp_path, session):
+    from desktop_app.dataset_actions import LoadRun, read_image_folder
+    _class_folders(tmp_path, 3)
+    steps = []
+
+    def read(progress):
+        return read_image_folder(str(tmp_path), (1, 28, 28), progress=lambda d, t: (steps.append(d), progress(d, t)))
+    run = LoadRun(session, "the pets", read)
+    with qtbot.waitSignal(run.done, timeout=10000) as done:
+        run.start()
+    assert done.args == [True] and session.x.shape == (6, 1, 28, 28)
+    assert steps == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_cancelled_or_failed_background_load_keeps_the_data(qtbot, tmp_path, session):
+    from desktop_app.dataset_actions import LoadRun, read_image_folder
+    load_digits(session, n=10)
+    _class_folders(tmp_path)
+    run = LoadRun(session, "the pets", lambda progress: read_image_folder(str(tmp_path), (1, 28, 28),
+                                                                          progress=progress))
+    run.cancel()
+    with qtbot.waitSignal(run.done, timeout=10000) as done, qtbot.waitSignal(session.message) as said:
+        run.start()
+    assert done.args == [False] and "cancelled" in said.args[0] and session.x.shape == (10, 1, 28, 28)
+    broken = LoadRun(session, "nothing", lambda progress: read_image_folder(str(tmp_path / "no"), (1, 28, 28)))
+    with qtbot.waitSignal(broken.done, timeout=10000) as done, qtbot.waitSignal(session.error) as error:
+        broken.start()
+    assert done.args == [False] and "is not a folder" in error.args[0] and session.x.shape == (10, 1, 28, 28)
