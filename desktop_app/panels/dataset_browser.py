@@ -2,7 +2,7 @@
 network's prediction; wrong predictions are highlighted in red.
 
 Images (N, C, H, W) are shown as thumbnails in a grid, on one gray scale for
-the whole dataset (its minimum black, its maximum white); other samples
+the whole dataset (the minimum of its first 2,000 samples black, their maximum white); other samples
 (N, features) as rows of a table. Predictions come from the session's
 network, recomputed for the page on screen after every change (at most 30
 times a second), so they follow training and stepping.
@@ -138,8 +138,8 @@ class DatasetBrowser(QWidget):
             return
         if self._data_id != (id(x), x.shape):
             self._data_id = (id(x), x.shape)
-            finite = x[np.isfinite(x)] if x.size <= 10_000_000 else x[:1000]
-            self._levels = (float(np.min(finite)), float(np.max(finite)))
+            probe = x[:2000]                     # the gray scale from the first samples
+            self._levels = (float(np.nanmin(probe)), float(np.nanmax(probe)))
         images = x.ndim == 4
         self.title.setText(f"<b>{self.session.dataset_name or 'Dataset'}</b>: {len(x):,} samples of shape "
                            f"{x.shape[1:]}, targets {np.asarray(y).shape[1:] or 'labels'}")
