@@ -68,6 +68,7 @@ class ChainRulePanel(QWidget):
         box = QVBoxLayout(self)
         box.addWidget(self.heading)
         box.addWidget(self.text, 1)
+        self._shown_key: tuple | None = None
         self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS, timeout=self.refresh)
         session.selection_changed.connect(self._schedule)
         session.state_changed.connect(self._schedule)
@@ -84,6 +85,8 @@ class ChainRulePanel(QWidget):
     def refresh(self) -> None:
         s = self.session
         sel = s.selection
+        if s.network is None or sel is None or sel.param is None or s.debugger is None or s.running:
+            self._shown_key = None
         if s.network is None or sel is None or sel.param is None:
             self.heading.setText("Click a weight or bias on the diagram (w5, for instance) to see "
                                  "∂E/∂w as the lecture writes it.")
@@ -96,12 +99,25 @@ class ChainRulePanel(QWidget):
         if s.debugger is None or s.running:
             self.text.setHtml("<p>Not available while running or while the network is invalid.</p>")
             return
+        key = self._explanation_key()
+        if key == self._shown_key:      # nothing it depends on changed (explaining LeNet takes ~1 s)
+            return
         try:
             e = s.debugger.explain(sel.layer, sel.param, sel.index)
         except LayerLabError as err:
             self.text.setHtml(f"<p>{html.escape(str(err))}</p>")
-            return
-        self.text.setHtml(self._explanation_html(e, names))
+        else:
+            self.text.setHtml(self._explanation_html(e, names))
+        self._shown_key = key
+
+    def _explanation_key(self) -> tuple:
+        """What an explanation depends on: the selection, the debugger and where
+        it stands, and the parameter arrays (a what-if edit binds new ones)."""
+        s = self.session
+        dbg = s.debugger
+        arrays = tuple(id(a) for layer in s.network.layers for a in layer.params.values())
+        return (s.selection, id(dbg), dbg.cursor, dbg.history_depth, arrays,
+                type(s.optimizer).__name__, tuple(s.optimizer.hyper.items()))
 
     # --- one weight --------------------------------------------------------------------
     def _explanation_html(self, e, names: Names) -> str:
