@@ -142,9 +142,11 @@ class NonFinite(Breakpoint):
                 return None
             named = [(i, k, c[k]) for i, c in enumerate(st.caches) for k in ("net", "out")
                      if c.get(k) is not None]
+            biggest = float(np.max(np.abs(st.z)))
             return self._first(named, net, "forward") or self.hit(
-                f"The loss is {st.loss}: the targets hold NaN/inf or the loss overflowed.",
-                st.loss, None, "loss")
+                f"The loss is {st.loss}: the outputs are finite but reach {biggest:.3g}, and the "
+                f"loss overflowed. The weights have diverged; step back to watch them grow, and "
+                f"try a smaller learning rate.", st.loss, None, "loss")
         lowest = [st.dxs[0]] if st.dxs[0] is not None else list(st.grads[0].values())
         if all(math.isfinite(a.sum()) or np.isfinite(a).all() for a in lowest):
             return None

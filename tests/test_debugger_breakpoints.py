@@ -44,6 +44,14 @@ def test_nan_stops_the_run_and_names_layer_and_array():
     assert all(np.isfinite(p).all() for layer in dbg.net.layers for p in layer.params.values())
 
 
+def test_a_loss_that_overflows_from_finite_outputs_is_reported_as_divergence():
+    x = np.linspace(-1, 1, 20)[:, None]
+    dbg = Debugger(Network([Dense(1)], (1,), loss="mse"), SGD(lr=1e3), x, 3 * x + 1)
+    why = dbg.run(max_iterations=500)
+    assert why.hit.breakpoint.kind == "nonfinite" and why.hit.array == "loss" and why.hit.layer is None
+    assert "loss overflowed" in why.message and "smaller learning rate" in why.message
+
+
 def test_without_the_nan_breakpoint_a_diverging_run_still_does_not_crash():
     dbg = diverging()
     dbg.remove_breakpoint(dbg.breakpoints[0])
