@@ -35,7 +35,11 @@ def conv_avg():
                     Conv2D(3, 1), GlobalAvgPool2D(), Dense(2, activation="sigmoid")], (2, 7, 7), loss="half_sse")
 
 
-NETS = [dense_sigmoid, dense_softmax, dense_dropout, conv_max, conv_avg]
+def single_softmax():       # one layer: the first is also the last, fused with cross-entropy
+    return Network([Dense(3, activation="softmax")], (3,), loss="cross_entropy")
+
+
+NETS = [dense_sigmoid, dense_softmax, dense_dropout, conv_max, conv_avg, single_softmax]
 
 
 def test_every_layer_type_is_covered():
