@@ -53,7 +53,8 @@ def test_conv_gradients_match_finite_differences(mode, layer, name, index):
 
 def test_conv_terms_are_the_sum_over_samples_and_positions():
     dbg = conv_debugger()
-    dbg.step("phase"), dbg.step("phase"), dbg.step("phase")
+    for _ in range(3):                                     # forward, loss, backward
+        dbg.step("phase")
     e = dbg.explain(0, "W", (1, 0, 1, 1))                 # the centre tap of a 3×3 kernel, padding 1
     assert e.n_terms == 3 * 6 * 6                          # every sample, every output position
     corner = dbg.explain(0, "W", (1, 0, 0, 0))             # the top-left tap misses the padded top row and left column
@@ -81,7 +82,8 @@ def test_explain_uses_the_pass_in_progress_once_its_backward_reached_the_layer()
     dbg = dense_debugger()
     dbg.step("iteration")
     older = dbg.explain(3, "W", (0, 0)).value
-    dbg.step("phase"), dbg.step("phase")
+    dbg.step("phase")
+    dbg.step("phase")
     back3 = dbg.step("layer")                              # backward through layer 3 only
     assert back3.layer == 3
     newer = dbg.explain(3, "W", (0, 0)).value

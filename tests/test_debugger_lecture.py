@@ -109,7 +109,8 @@ def test_ten_thousand_iterations(dbg):
     dbg.remove_breakpoint(dbg.breakpoints[0])
     why = dbg.run(max_iterations=10_000)
     assert why.reason == "limit" and why.iterations == 10_000
-    after = dbg.step("phase") and dbg.step("phase")       # forward, then the loss at 10,000 updates
+    dbg.step("phase")                                     # forward with the weights of 10,000 updates
+    after = dbg.step("phase")                             # and its loss
     assert after.value == pytest.approx(0.0000351085, rel=0.01)
 
 
