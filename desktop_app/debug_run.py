@@ -3,7 +3,8 @@
 :class:`DebuggerRun` calls ``debugger.run()`` in a QThread. After each
 iteration the debugger calls back; at most ``PUBLISH_HZ`` times a second the
 worker publishes the last finished iteration (a frozen record, safe to read
-from the GUI thread) with ``progress(record)``. ``pause()`` asks the debugger
+from the GUI thread) with ``progress(record)``, less often when copying the
+record is expensive (a big network over a big batch). ``pause()`` asks the debugger
 to stop at the end of its current phase (checked between layers, so within
 milliseconds for the lecture's networks). ``finished_run(StopReason)`` or
 ``failed(str)`` ends it.
@@ -18,6 +19,8 @@ from PySide6.QtCore import QThread, Signal
 from core.errors import LayerLabError
 
 PUBLISH_HZ = 20
+#: wait at least this many times the cost of copying a record before the next one
+MAX_SHARE = 20
 
 
 class DebuggerRun(QThread):
@@ -28,7 +31,7 @@ class DebuggerRun(QThread):
     def __init__(self, debugger, parent=None):
         super().__init__(parent)
         self.debugger = debugger
-        self._last_publish = 0.0
+        self._next_publish = 0.0
 
     def run(self) -> None:
         try:
@@ -43,9 +46,12 @@ class DebuggerRun(QThread):
 
     def _on_iteration(self, dbg) -> None:
         now = time.monotonic()
-        if now - self._last_publish >= 1.0 / PUBLISH_HZ:
-            self._last_publish = now
-            self.progress.emit(dbg.last_iteration)
+        if now >= self._next_publish:
+            record = dbg.last_iteration
+            cost = time.monotonic() - now
+            # copying a big network's records is not free: spend at most ~5 % of the run on it
+            self._next_publish = now + max(1.0 / PUBLISH_HZ, MAX_SHARE * cost)
+            self.progress.emit(record)
 
     def pause(self) -> None:
         self.debugger.request_pause()

@@ -38,6 +38,11 @@ from .debug_run import DebuggerRun
 from .undo import UndoHistory
 
 
+#: above this many samples the debugger uses mini-batches of LARGE_SET_BATCH
+LARGE_SET = 256
+LARGE_SET_BATCH = 32
+
+
 @dataclass(frozen=True)
 class Selection:
     """What the user picked on the diagram: a neuron (``param`` is None and
@@ -265,7 +270,8 @@ class SessionController(QObject):
         if self.network is None or self.optimizer is None or self.x is None or not self.layers:
             return
         try:
-            dbg = Debugger(self.network, self.optimizer, self.x, self.y)
+            dbg = Debugger(self.network, self.optimizer, self.x, self.y,
+                           batch_size=debug_batch_size(len(self.x)))
         except LayerLabError as e:
             self.stack_error, self.stack_error_index = e, len(self.layers) - 1
             return
@@ -576,6 +582,13 @@ class SessionController(QObject):
             self.error.emit(f"Cannot step: {why}")
             return False
         return True
+
+
+def debug_batch_size(n: int) -> int | None:
+    """The debugger steps through the whole set as one batch (the lecture's
+    E_total) unless it is large: then mini-batches of ``LARGE_SET_BATCH``, so a
+    step of LeNet-5 stays quick."""
+    return None if n <= LARGE_SET else LARGE_SET_BATCH
 
 
 def _short_reason(reason) -> str:
