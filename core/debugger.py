@@ -141,7 +141,7 @@ class PassState:
 
     __slots__ = ("iteration", "epoch", "batch", "indices", "xb", "yb", "rng_state", "inputs", "caches",
                  "outs", "params_used", "douts", "dxs", "grads", "z", "loss", "dloss", "old_params",
-                 "new_params", "opt_state", "records", "frozen_copies", "nbytes", "first_dx_params")
+                 "new_params", "opt_state", "records", "frozen_copies", "first_dx_params")
     _LISTS = ("inputs", "caches", "outs", "params_used", "douts", "dxs", "grads")
 
     def __init__(self, n_layers: int, iteration: int, epoch: int, batch: int):
@@ -154,7 +154,6 @@ class PassState:
         self.old_params = self.new_params = self.opt_state = None
         self.records: dict | None = None
         self.frozen_copies: dict[int, tuple] = {}
-        self.nbytes = 0
         self.first_dx_params = None
 
     def copy(self) -> "PassState":
@@ -172,22 +171,13 @@ class PassState:
         return [self.xb, self.yb, self.z, self.dloss, *self.inputs, *self.caches, *self.outs,
                 *self.douts, *self.dxs, *self.grads]
 
-    def compact(self, nbytes_by_rows: dict) -> None:
-        """Once the pass is finished, keep of each cache only what records show (a
-        conv layer's im2col columns are larger than everything else), freeze the
-        per-layer lists into tuples (history keeps many finished passes; tuples of
-        arrays cost Python's garbage collector nothing once it has seen them), and set
-        ``nbytes``, what the pass holds. Every pass of the same batch size holds
-        the same shapes, so the size is counted once per batch size."""
+    def compact(self) -> None:
+        """Once the pass is finished, keep of each cache only what records show: a
+        conv layer's im2col columns are larger than everything else. (Layer 0
+        keeps all when its ∂E/∂x is still to be computed from them.)"""
         keep = _KEPT_CACHE_KEYS
         self.caches = [c if c.keys() <= keep or (i == 0 and self.first_dx_params is not None)
                        else {k: c[k] for k in keep if k in c} for i, c in enumerate(self.caches)]
-        for k in self._LISTS:                 # finished: tuples, which the garbage collector can skip
-            setattr(self, k, tuple(getattr(self, k)))
-        rows = len(self.indices)
-        if rows not in nbytes_by_rows:
-            nbytes_by_rows[rows] = sum(nbytes(p) for p in self.parts())
-        self.nbytes = nbytes_by_rows[rows]
 
     def freeze(self, a):
         """A read-only copy of ``a``, made once per array per pass (layer i's input
@@ -446,7 +436,7 @@ class Debugger:
         if self.batch == self.batches_per_epoch:
             self.epoch, self.batch, self._order = self.epoch + 1, 0, None
         self.watches.record(st.iteration, st)
-        st.compact(self._pass_nbytes)
+        st.compact()
         self._last_pass = st
         self.state = PassState(self._n_layers, self.iteration, self.epoch, self.batch)
         self._phase, self._layer, self._unit = "forward", 0, 0
@@ -560,14 +550,22 @@ class Debugger:
         # memory count: parts in a stable order, the most variable last
         parts = [a for w in weights for a in w.values()]
         parts.append(None if self.x is self._x_given else self.x)
-        if last_pass is not None:                     # counted as a whole: see PassState.compact
-            parts.append((id(last_pass), last_pass.nbytes))
+        if last_pass is not None:                     # counted as a whole: see _pass_bytes
+            parts.append((id(last_pass), self._pass_bytes(last_pass)))
         parts += (s for _, s in opt_state)
         if state is not None:
             parts += state.parts()
         snap = Snapshot(label, self.iteration, values, tuple(parts))
         self._history.push(snap)
         return snap
+
+    def _pass_bytes(self, st: PassState) -> int:
+        """What a finished pass holds. Every pass of one batch size holds the same
+        shapes, so this is counted once per batch size."""
+        rows = len(st.indices)
+        if rows not in self._pass_nbytes:
+            self._pass_nbytes[rows] = sum(nbytes(p) for p in st.parts())
+        return self._pass_nbytes[rows]
 
     def step_back(self):
         """Undo the last step or edit; returns the record that was current before it.
