@@ -194,3 +194,16 @@ def test_the_chain_rule_of_a_hidden_weight_sums_the_paths_through_the_next_layer
     session.select(Selection(0, "b", (0,)))
     settle(qtbot)
     assert "b₁ is frozen" in window.panels["chain_rule"].plain_text()
+
+
+def test_a_what_if_edit_mid_pass_is_undone_by_step_back(qtbot):
+    window, session = open_window(qtbot)
+    act(window, "step_phase")
+    session.set_param_value(1, "W", (0, 0), 0.3)        # what the in-place editor does
+    assert session.network.layers[1].params["W"][0, 0] == 0.3
+    assert "Step back undoes it" in window.statusBar().currentMessage()
+    act(window, "step_layer")                            # the loss, with the forward pass already done
+    act(window, "step_back")
+    act(window, "step_back")
+    assert session.network.layers[1].params["W"][0, 0] == 0.4
+    assert not session.history.can_undo()                # not a builder edit

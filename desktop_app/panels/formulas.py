@@ -107,6 +107,7 @@ class FormulasPanel(QWidget):
         session.network_changed.connect(self._follow_layer)
         session.selection_changed.connect(self._follow_layer)
         session.state_changed.connect(self._schedule)
+        session.state_changed.connect(self._follow_position)
         self._draw_curves(self.choice.currentText())
         self._follow_layer()
 
@@ -115,10 +116,14 @@ class FormulasPanel(QWidget):
             self._timer.start()
 
     def _layer_index(self) -> int | None:
-        sel, layers = self.session.selection, self.session.layers
-        if sel is not None and sel.layer < len(layers):
-            return sel.layer
-        return 0 if layers else None
+        """The selected layer, else the one the debugger is at, else the first."""
+        s = self.session
+        if s.selection is not None and s.selection.layer < len(s.layers):
+            return s.selection.layer
+        pos = s.position()
+        if pos is not None and pos.layer is not None:
+            return pos.layer
+        return 0 if s.layers else None
 
     def _follow_layer(self) -> None:
         """Show the activation of the selected layer (if it has a plottable one)."""
@@ -127,6 +132,10 @@ class FormulasPanel(QWidget):
         if act is not None and act.name in PLOTTABLE and act.name != self.choice.currentText():
             self.choice.setCurrentText(act.name)
         self.refresh()
+
+    def _follow_position(self) -> None:
+        if self.session.selection is None:     # nothing selected: follow the debugger's layer
+            self._follow_layer()
 
     def _draw_curves(self, name: str) -> None:
         fn = get_activation(name)
