@@ -123,10 +123,6 @@ class History:
         self.total_bytes -= snap.new_bytes
         return snap
 
-    def clear(self) -> None:
-        self._items.clear()
-        self.total_bytes = 0
-
     @property
     def note(self) -> str:
         """How far back one can go, in words."""

@@ -1,6 +1,5 @@
 """The lecture's worked 2-2-2 example, stepped unit by unit: every number the
 slides print (lecture.txt, "Backpropagation" … "after the first round")."""
-import numpy as np
 import pytest
 
 from core import SGD, Debugger, Dense, Network
