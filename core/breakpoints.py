@@ -79,7 +79,10 @@ class StopReason:
 
 
 class Breakpoint:
-    """Base class: ``kind``, the ``stages`` it is checked at and ``check``."""
+    """Base class: ``kind``, the ``stages`` it is checked at and ``check``.
+
+    A breakpoint's attributes are exactly its settings plus ``enabled``, so
+    ``make_breakpoint(bp.kind, **settings)`` rebuilds it (project files do)."""
     kind = ""
     #: where the check runs: "enter", "forward", "loss", "backward", "update"
     stages: frozenset = frozenset()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from core import SGD, ConfigError, Debugger, Dense, Network
-from core.breakpoints import LossAbove
+from core.breakpoints import KINDS, LossAbove, make_breakpoint
 
 
 def regression(n=32, seed=0):
@@ -163,6 +163,19 @@ def test_a_pause_takes_effect_between_layers():
     dbg.step_back()
     dbg.step_back()                                   # back to where the run started
     assert dbg.cursor == deep_sigmoid(depth=6).cursor and dbg.history_depth == 0
+
+
+def test_every_kind_rebuilds_from_its_settings():
+    examples = {"nonfinite": {}, "loss_above": {"value": 2.0}, "loss_rising": {"iterations": 4},
+                "grad_norm_above": {"threshold": 9.0, "layer": 1}, "grad_norm_below": {"threshold": 1e-6},
+                "dead_relu": {"fraction": 0.25}, "saturated": {"fraction": 0.5, "layer": 0, "margin": 0.05},
+                "iteration": {"n": 7}, "epoch": {"n": 2}, "enter_layer": {"layer": 1, "phase": "backward"}}
+    assert set(examples) == set(KINDS)
+    for kind, settings in examples.items():
+        bp = make_breakpoint(kind, **settings)
+        stored = {k: v for k, v in vars(bp).items() if k != "enabled"}
+        assert {k: stored[k] for k in settings} == settings
+        assert repr(make_breakpoint(kind, **stored)) == repr(bp)
 
 
 @pytest.mark.parametrize("args, kwargs, words", [
