@@ -37,7 +37,6 @@ from core.trace import BackwardPass, BackwardUnit, ForwardPass, ForwardUnit
 from .debug_run import DebuggerRun
 from .undo import UndoHistory
 
-
 #: above this many samples the debugger uses mini-batches of LARGE_SET_BATCH
 LARGE_SET = 256
 LARGE_SET_BATCH = 32
@@ -54,8 +53,9 @@ class Selection:
 
 @dataclass(frozen=True)
 class Position:
-    """Where the debugger stands: its phase, the layer and unit it last
-    computed (None when not at one) and the direction of travel."""
+    """What the debugger last computed: the phase, the layer and unit (None
+    when not a layer's or a unit's) and the direction of travel — or, with
+    direction "breakpoint", the layer where a breakpoint hit (None: the loss)."""
     phase: str
     layer: int | None
     unit: int | None
@@ -156,13 +156,12 @@ class SessionController(QObject):
         t = TEMPLATES[name]()
         self.set_network(t.network, t.optimizer, t.x, t.y, dataset_name=t.title)
         self.template, self.hint = name, t.hint
-        self.history.clear()
-        self.history_changed.emit()
+        self.history_changed.emit()     # again, now that ``template`` says which
         self.message.emit(f"Loaded the template “{t.title}”. {t.hint}")
 
     def set_network(self, net: Network, optimizer=None, x=None, y=None, dataset_name=None) -> None:
         """Adopt ``net`` (its layers become the builder's stack) with an optional
-        optimizer and data; anything not given is kept."""
+        optimizer and data; anything not given is kept. Undo history starts afresh."""
         self.stop_run()
         self.template = None
         self.layers = list(net.layers)
@@ -177,9 +176,12 @@ class SessionController(QObject):
         self.shapes = list(net.shapes)
         self.stack_error, self.stack_error_index = None, None
         self.selection = None
+        self.history.clear()
         self._rebuild_debugger()
         self.network_changed.emit()
         self.state_changed.emit()
+        self.selection_changed.emit()
+        self.history_changed.emit()
 
     def set_optimizer(self, opt) -> None:
         self.stop_run()
