@@ -201,3 +201,40 @@ def test_a_network_that_does_not_fit_the_data_says_so_on_the_last_layer(qtbot):
     assert window.status_labels["phase"].text() == "Cannot run: see the layer list"
     window.undo_action.trigger()
     assert window.debugger_actions.actions["run"].isEnabled()
+
+
+def test_no_setting_typed_into_the_builder_crashes_it(qtbot):
+    """Every control of every layer of LeNet-5 and a palette of new layers, set to
+    awkward values: the app shows messages and never raises."""
+    window, session = open_window(qtbot, template="lenet5")
+    for kind in ("Activation", "Dropout", "AvgPool2D", "GlobalAvgPool2D"):
+        window.panels["layers"].list.setCurrentRow(1)
+        add_from_palette(qtbot, window, kind)
+    props = window.panels["properties"]
+    for row in range(len(session.layers)):
+        for key in list(props.controls):
+            choose_row(window, row)
+            control = props.controls.get(key)
+            if control is None:
+                continue
+            if hasattr(control, "setValue"):
+                for value in (0, 1, 7):
+                    control.setValue(value)
+            elif hasattr(control, "findText") and control.count():
+                for i in range(control.count()):
+                    control.setCurrentIndex(i)
+                    control.activated.emit(i)
+                if control.isEditable():
+                    control.lineEdit().setText("wide")
+                    control.lineEdit().editingFinished.emit()
+            elif hasattr(control, "setText"):
+                for text in ("", "abc", "3, 3", "-1"):
+                    control.setText(text)
+                    control.editingFinished.emit()
+    layers = window.panels["layers"]
+    for text in ("0", "x", "1, 0, 5", "3"):
+        layers.input_edit.setText(text)
+        layers.input_edit.editingFinished.emit()
+    while session.history.can_undo():
+        window.undo_action.trigger()
+    assert session.network.param_count() == 61_706
