@@ -95,6 +95,7 @@ from __future__ import annotations
 
 import math
 import threading
+from types import MappingProxyType
 
 import numpy as np
 
@@ -105,7 +106,7 @@ from .history import History, Snapshot, nbytes
 from .layers import Dropout
 from .network import Network
 from .trace import (BackwardLayer, BackwardPass, Cursor, EpochRecord, ForwardLayer, ForwardPass,
-                    IterationRecord, LossRecord, ParamUpdate, UpdateRecord, frozen, frozen_map)
+                    IterationRecord, LossRecord, ParamUpdate, UpdateRecord, frozen)
 from .watches import Watches, check_param_index
 
 GRANULARITIES = ("unit", "layer", "phase", "iteration", "epoch")
@@ -167,9 +168,10 @@ class PassState:
         return c
 
     def parts(self) -> list:
-        """The arrays (and caches) this pass holds, in a fixed order (for history's memory count)."""
+        """The arrays (and caches) this pass holds, in a fixed order, then the
+        copies its records made (for history's memory count)."""
         return [self.xb, self.yb, self.z, self.dloss, *self.inputs, *self.caches, *self.outs,
-                *self.douts, *self.dxs, *self.grads]
+                *self.douts, *self.dxs, *self.grads, *(c for _, c in self.frozen_copies.values())]
 
     def compact(self) -> None:
         """Once the pass is finished, keep of each cache only what records show: a
@@ -188,6 +190,10 @@ class PassState:
         if hit is None or hit[0] is not a:
             hit = self.frozen_copies[id(a)] = (a, frozen(a))
         return hit[1]
+
+    def freeze_map(self, d) -> MappingProxyType:
+        """A read-only mapping of :meth:`freeze` copies (other values as they are)."""
+        return MappingProxyType({k: self.freeze(v) if isinstance(v, np.ndarray) else v for k, v in d.items()})
 
 
 class Debugger:
@@ -468,8 +474,8 @@ class Debugger:
         c, layer = st.caches[i], self.net.layers[i]
         extras = {k: c[k] for k in EXTRA_CACHE_KEYS if c.get(k) is not None}
         return ForwardLayer("forward", st.iteration, st.epoch, i, repr(layer), st.freeze(st.inputs[i]),
-                            st.freeze(c.get("net")), st.freeze(st.outs[i]), frozen_map(extras),
-                            frozen_map(st.params_used[i]), self._units[i])
+                            st.freeze(c.get("net")), st.freeze(st.outs[i]), st.freeze_map(extras),
+                            st.freeze_map(st.params_used[i]), self._units[i])
 
     def _backward_record(self, st: PassState, i: int) -> BackwardLayer:
         layer, c, d = self.net.layers[i], st.caches[i], st.douts[i]
@@ -484,7 +490,7 @@ class Debugger:
             dout, dout_dnet, delta = d, None, d
         dx = st.dxs[i] if st.dxs[i] is not None else self._first_input_gradient(st)
         return BackwardLayer("backward", st.iteration, st.epoch, i, repr(layer), st.freeze(dout),
-                             st.freeze(dout_dnet), st.freeze(delta), frozen_map(st.grads[i]),
+                             st.freeze(dout_dnet), st.freeze(delta), st.freeze_map(st.grads[i]),
                              st.freeze(dx), self._units[i])
 
     def _first_input_gradient(self, st: PassState) -> np.ndarray:
@@ -515,11 +521,11 @@ class Debugger:
             for k in layer.params:
                 params.append(ParamUpdate(
                     i, k, st.freeze(st.old_params[i][k]), st.freeze(st.grads[i][k]),
-                    frozen_map(opt_state.get((i, k)) or {}), st.freeze(st.new_params[i][k]),
+                    st.freeze_map(opt_state.get((i, k)) or {}), st.freeze(st.new_params[i][k]),
                     st.new_params[i][k] is st.old_params[i][k]))
         opt = self.optimizer
         return UpdateRecord("update", st.iteration, st.epoch, getattr(opt, "name", repr(opt)),
-                            frozen_map(getattr(opt, "hyper", {})), tuple(params))
+                            st.freeze_map(getattr(opt, "hyper", {})), tuple(params))
 
     def _iteration_record(self, st: PassState) -> IterationRecord:
         n = self._n_layers

@@ -34,7 +34,6 @@ other outputs (a Flatten) count each element as a unit. See
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Mapping
 
 import numpy as np
@@ -47,12 +46,6 @@ def frozen(a) -> np.ndarray | None:
     c = np.array(a, copy=True)
     c.flags.writeable = False
     return c
-
-
-def frozen_map(d) -> Mapping[str, object]:
-    """A read-only mapping: arrays become read-only copies, other values (numbers,
-    flags) are kept as they are."""
-    return MappingProxyType({k: frozen(v) if isinstance(v, np.ndarray) else v for k, v in d.items()})
 
 
 def unit_slice(a: np.ndarray | None, unit: int) -> np.ndarray | None:
