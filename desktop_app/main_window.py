@@ -7,7 +7,7 @@ with QSettings on close and restored on the next start.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFrame, QHBoxLayout, QLabel, QMainWindow, QScrollArea,
                                QTabBar, QToolButton,
@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status_bar()
         self._add_panels()
+        self._default_state = self.saveState(LAYOUT_VERSION)
 
         session.error.connect(self.show_error)
         session.message.connect(self.show_message)
@@ -220,6 +221,9 @@ class MainWindow(QMainWindow):
         fields = self.session.status()
         for key, label in self.status_labels.items():
             label.setText(fields.get(key, ""))
+        network = self.session.network
+        self.status_labels["loss"].setToolTip(f"Loss of the last forward pass: {network.loss.formula}"
+                                              if network is not None else "Loss of the last forward pass")
         self.status_labels["stop"].setToolTip(fields.get("stop") or "Why the debugger last stopped")
 
     def _on_stopped(self, reason: str) -> None:
@@ -255,10 +259,9 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def reset_layout(self) -> None:
-        for dock in self.docks.values():
-            dock.setFloating(False)
-            dock.show()
-        QTimer.singleShot(0, lambda: self.statusBar().showMessage("Panel layout reset.", 4000))
+        """Back to the layout the window starts with on a first run."""
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+        self.statusBar().showMessage("Panel layout reset.", 4000)
 
     def closeEvent(self, event) -> None:
         if self.remember_layout:

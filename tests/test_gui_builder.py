@@ -238,3 +238,12 @@ def test_no_setting_typed_into_the_builder_crashes_it(qtbot):
     while session.history.can_undo():
         window.undo_action.trigger()
     assert session.network.param_count() == 61_706
+
+
+def test_reset_panel_layout_returns_to_the_first_run_layout(qtbot):
+    window, session = open_window(qtbot)
+    window.addDockWidget(Qt.LeftDockWidgetArea, window.docks["values"])
+    window.docks["chain_rule"].hide()
+    window.reset_layout()
+    assert window.dockWidgetArea(window.docks["values"]) == Qt.RightDockWidgetArea
+    assert window.docks["chain_rule"].isVisible()
