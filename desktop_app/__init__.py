@@ -4,4 +4,4 @@ the engine's debugger and training loop."""
 import pyqtgraph as pg
 
 # (H, W) arrays are drawn upright, as they are printed.
-pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+pg.setConfigOptions(imageAxisOrder="row-major")
