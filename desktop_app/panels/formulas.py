@@ -70,6 +70,7 @@ class FormulasPanel(QWidget):
         self.formula.setTextInteractionFlags(Qt.TextSelectableByMouse)
 
         self.plot = pg.PlotWidget(background="w")
+        self.plot.setAntialiasing(True)
         self.plot.setMinimumHeight(200)
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.setLabel("bottom", "net")
