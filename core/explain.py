@@ -34,9 +34,12 @@ from typing import Callable
 import numpy as np
 
 from .layers.dense import Dense
+from .layers.pooling import MaxPool2D
 
 #: how many of the largest terms a summary lists
 TOP_TERMS = 5
+KINK_NOTE = ("ReLU and max-pooling have kinks: a finite difference whose steps cross one "
+             "disagrees with the gradient, which is still right")
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,8 @@ class Explanation:
     sum behind ∂E/∂out of a hidden unit (else empty), ``n_terms`` how many
     terms the sum has, ``top_terms`` the largest of them by size.
     ``finite_difference`` and ``relative_difference`` check ``value`` (NaN when
-    the check was skipped); ``text`` is :meth:`format` with the default names."""
+    the check was skipped); ``note`` explains a large difference when the network
+    has kinks; ``text`` is :meth:`format` with the default names."""
     layer_index: int
     param_name: str
     index: tuple[int, ...]
@@ -102,6 +106,7 @@ class Explanation:
     top_terms: tuple[Term, ...]
     finite_difference: float
     relative_difference: float
+    note: str
     text: str
 
     def format(self, unit_name: UnitName = default_unit_name,
@@ -126,7 +131,7 @@ def _format(e: Explanation, unit_name, weight_name, digits) -> str:
     lhs = f"∂E/∂{w}"
     check = "" if math.isnan(e.finite_difference) else (
         f"  [finite difference {_num(e.finite_difference, 6)}, "
-        f"relative difference {e.relative_difference:.1e}]")
+        f"relative difference {e.relative_difference:.1e}{'; ' + e.note if e.note else ''}]")
     if e.factors:
         symbols = " · ".join(_symbol(f, w, unit_name) for f in e.factors)
         numbers = " · ".join(_num(f.value, digits) for f in e.factors)
@@ -229,9 +234,16 @@ def explain(net, st, fwd, bwd, layer_index: int, name: str, index: tuple, check:
     fd = finite_difference(net, st, layer_index, name, index) if check else math.nan
     scale = max(abs(value), abs(fd))
     rel = math.nan if not check else 0.0 if scale == 0.0 else abs(value - fd) / scale
-    e = Explanation(layer_index, name, index, value, factors, paths, len(positions), top, fd, rel, "")
+    note = KINK_NOTE if rel > 1e-4 and _has_kinks(net) else ""
+    e = Explanation(layer_index, name, index, value, factors, paths, len(positions), top, fd, rel, note, "")
     object.__setattr__(e, "text", e.format())
     return e
+
+
+def _has_kinks(net) -> bool:
+    """True when some layer is piecewise linear (ReLU, step, max-pooling)."""
+    return any(isinstance(layer, MaxPool2D) or getattr(getattr(layer, "activation", None), "name", "")
+               in ("relu", "step") for layer in net.layers)
 
 
 def _paths(net, fwd, bwd, layer_index, pos) -> tuple[Path, ...]:

@@ -102,6 +102,19 @@ def test_softmax_without_cross_entropy_explains_with_delta():
     assert e.relative_difference < 1e-7
 
 
+def test_a_large_difference_on_a_relu_network_is_explained_by_its_kinks():
+    net = Network([Dense(6, activation="relu"), Dense(1)], (2,), loss="mse", seed=0)
+    x = np.random.default_rng(0).standard_normal((10, 2))
+    dbg = Debugger(net, SGD(lr=0.1), x, x[:, :1] * x[:, 1:])
+    w = net.layers[0].params["W"][:, 0]
+    dbg.set_param(0, "b", (0,), -float(x[0] @ w))         # sample 0 sits exactly on unit 0's kink
+    dbg.step("iteration")
+    at_kink = dbg.explain(0, "b", (0,))
+    assert at_kink.relative_difference > 1e-4 and "kinks" in at_kink.note and "kinks" in at_kink.text
+    smooth = dbg.explain(1, "W", (0, 0))                   # the output layer is linear in its weights
+    assert smooth.relative_difference < 1e-7 and smooth.note == ""
+
+
 def test_explain_without_the_check():
     dbg = dense_debugger(batch=1)
     dbg.step("iteration")
