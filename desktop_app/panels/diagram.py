@@ -20,7 +20,8 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPolygonF
+from PySide6.QtGui import (QBrush, QColor, QFont, QPainter, QPainterPath, QPainterPathStroker, QPen,
+                           QPolygonF)
 from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsLineItem,
                                QGraphicsRectItem, QGraphicsScene, QGraphicsSimpleTextItem,
                                QGraphicsView, QLineEdit)
@@ -89,16 +90,11 @@ class NeuronItem(_Clickable, QGraphicsEllipseItem):
         self.setZValue(2)
         self.setAcceptHoverEvents(True)
         label = QGraphicsSimpleTextItem(name, self)
-        f = QFont()
-        f.setPointSize(12)
-        f.setBold(True)
-        label.setFont(f)
+        label.setFont(_font(12, bold=True))
         r = label.boundingRect()
         label.setPos(center.x() - r.width() / 2, center.y() - r.height() / 2)
         self.values = QGraphicsSimpleTextItem("", self)
-        vf = QFont()
-        vf.setPointSize(9)
-        self.values.setFont(vf)
+        self.values.setFont(_font(9))
         self.values.setBrush(QBrush(QColor("#222")))
 
     def set_values(self, text: str) -> None:
@@ -115,11 +111,12 @@ class EdgeItem(_Clickable, QGraphicsLineItem):
         self.dashed = dashed
         self.setZValue(1)
         self.setAcceptHoverEvents(True)
-        self.label = None
+        #: the printed value (small layers only) and where along the edge it sits
+        self.label: QGraphicsSimpleTextItem | None = None
+        self.label_at = a + (b - a) * 0.3       # a third of the way, where crossing edges are apart
 
     def shape(self):
         # a wider hit area than the drawn line, so thin edges are easy to click
-        from PySide6.QtGui import QPainterPath, QPainterPathStroker
         path = QPainterPath(self.a)
         path.lineTo(self.b)
         stroker = QPainterPathStroker()
@@ -152,10 +149,7 @@ class BlockItem(_Clickable, QGraphicsRectItem):
         y = rect.top() + 8
         for k, line in enumerate(lines):
             t = QGraphicsSimpleTextItem(line, self)
-            f = QFont()
-            f.setPointSize(10 if k else 11)
-            f.setBold(k == 0)
-            t.setFont(f)
+            t.setFont(_font(10 if k else 11, bold=k == 0))
             r = t.boundingRect()
             t.setPos(rect.center().x() - r.width() / 2, y)
             y += r.height() + 2
@@ -265,14 +259,10 @@ class NetworkDiagram(QGraphicsView):
         self.scene().addItem(edge)
         self.edges[(layer, param, index)] = edge
         if param == "W" and self.session.layers[layer].params[param].size <= MAX_LABELLED_WEIGHTS:
-            # label at a third of the way from the source, where crossing edges are apart
             label = QGraphicsSimpleTextItem("", edge)
-            f = QFont()
-            f.setPointSize(9)
-            label.setFont(f)
+            label.setFont(_font(9))
             label.setZValue(3)
             edge.label = label
-            edge.label_at = a + (b - a) * 0.3
 
     def _build_blocks(self) -> None:
         """Blocks left to right, wrapped into rows so a long network stays legible."""
@@ -366,14 +356,15 @@ class NetworkDiagram(QGraphicsView):
 
     def _refresh_neurons(self, pos, colour, sel) -> None:
         s = self.session
-        v0 = s.layer_values(0)
-        x_values = None if v0 is None else np.asarray(v0.x)[0]
+        values = [s.layer_values(i) for i in range(len(s.layers))]
+        grads = [s.layer_grads(i) for i in range(len(s.layers))]
+        x_values = None if values[0] is None else np.asarray(values[0].x)[0]
         for (li, j), neuron in self.neurons.items():
             if li < 0:
                 text = "" if x_values is None else fmt(x_values[j])
                 tip = f"{self.names.unit(-1, j)} = {text or 'not given yet'}"
             else:
-                v = s.layer_values(li)
+                v = values[li]
                 parts = []
                 for key, label in (("net", "net"), ("out", "out"), ("delta", "δ")):
                     value = v.get(key, j) if v is not None else None
@@ -381,7 +372,7 @@ class NetworkDiagram(QGraphicsView):
                         parts.append(f"{label} {fmt(value)}")
                 text = "\n".join(parts)
                 tip = f"{self.names.unit(li, j)}: " + (", ".join(parts) if parts else "not computed yet")
-            neuron.set_values(text if li >= 0 else text)
+            neuron.set_values(text)
             neuron.setToolTip(tip)
             current = pos is not None and li == pos.layer and (pos.unit is None or pos.unit == j)
             selected = sel is not None and sel.param is None and (sel.layer, sel.index) == (li, (j,))
@@ -396,11 +387,10 @@ class NetworkDiagram(QGraphicsView):
                     default=1.0)
         for (li, param, index), edge in self.edges.items():
             value = float(s.layers[li].params[param][index])
-            grads = s.layer_grads(li)
             name = self.names.param(li, param, index)
             tip = f"{name} = {fmt(value)}"
-            if grads is not None:
-                tip += f"\n∂E/∂{name} = {fmt(float(grads[param][index]))}"
+            if grads[li] is not None:
+                tip += f"\n∂E/∂{name} = {fmt(float(grads[li][param][index]))}"
             if param in s.layers[li].frozen:
                 tip += "\n(frozen: not updated)"
             edge.setToolTip(tip + "\nClick to explain, double-click to edit")
