@@ -49,7 +49,7 @@ ROW_GAP = 110
 RADIUS = 30
 REFRESH_MS = 33
 BLOCK_W, BLOCK_H = 170, 112
-BLOCK_STEP_X, BLOCK_STEP_Y = 210, 150
+BLOCK_STEP_X, BLOCK_STEP_Y = 210, 165
 
 
 def fmt(v: float) -> str:
@@ -153,6 +153,28 @@ class BlockItem(_Clickable, QGraphicsRectItem):
             r = t.boundingRect()
             t.setPos(rect.center().x() - r.width() / 2, y)
             y += r.height() + 2
+        self.rect_ = rect
+        #: below the block: what the shown pass computed in this layer
+        self.values = QGraphicsSimpleTextItem("", self)
+        self.values.setFont(_font(9))
+
+    def set_values(self, text: str) -> None:
+        self.values.setText(text)
+        r = self.values.boundingRect()
+        self.values.setPos(self.rect_.center().x() - r.width() / 2, self.rect_.bottom() + 3)
+
+
+def value_summary(v) -> str:
+    """Two short lines on a layer's computed values: the range of ``out`` and
+    the size of δ (sample 0)."""
+    if v is None:
+        return ""
+    out = np.asarray(v.out)[0]
+    lines = [f"out ∈ [{fmt(float(out.min()))}, {fmt(float(out.max()))}]"]
+    if v.delta is not None:
+        delta = np.abs(np.asarray(v.delta)[0])
+        lines.append(f"mean |δ| = {fmt(float(delta.mean()))}")
+    return "\n".join(lines)
 
 
 class NetworkDiagram(QGraphicsView):
@@ -292,7 +314,8 @@ class NetworkDiagram(QGraphicsView):
                     self._arrow(QPointF(x - (BLOCK_STEP_X - BLOCK_W) + 2, y + BLOCK_H / 2),
                                 QPointF(x - 2, y + BLOCK_H / 2))
                 else:        # first of a row: the arrow comes down from the end of the last row
-                    end = QPointF((per_row - 1) * BLOCK_STEP_X + BLOCK_W / 2, y - (BLOCK_STEP_Y - BLOCK_H))
+                    # (from the right edge of the row's last block, clear of its value text)
+                    end = QPointF((per_row - 1) * BLOCK_STEP_X + BLOCK_W - 12, y - (BLOCK_STEP_Y - BLOCK_H))
                     self._arrow(end, QPointF(x + BLOCK_W / 2, y - 2), via=QPointF(end.x(), y - 14))
         rows = math.ceil(len(entries) / per_row)
         self._add_loss_label(QPointF(0, rows * BLOCK_STEP_Y - 10))
@@ -346,6 +369,7 @@ class NetworkDiagram(QGraphicsView):
             self._refresh_neurons(pos, colour, sel)
         elif self.mode == "blocks":
             for i, block in self.blocks.items():
+                block.set_values(value_summary(s.layer_values(i)))
                 current = pos is not None and pos.layer == i
                 selected = sel is not None and sel.layer == i
                 pen = QPen(colour if current else (SELECTED if selected else QColor("#5a6b85")),
