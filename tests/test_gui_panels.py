@@ -5,6 +5,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QTableWidgetSelectionRange
 
+from desktop_app.panels.diagram import FORWARD
 from desktop_app.panels.formulas import saturation_summary
 from desktop_app.panels.palette import LAYER_MIME
 from desktop_app.session import Selection
@@ -122,3 +123,17 @@ def test_the_learning_rate_box_sets_the_optimizers_eta(qtbot):
     box.kind.setCurrentIndex(box.kind.findData("Adam"))
     box.kind.activated.emit(box.kind.currentIndex())
     assert type(session.optimizer).__name__ == "Adam" and session.optimizer.hyper["lr"] == 0.25
+
+
+def test_conv_networks_are_drawn_as_blocks_with_shapes_counts_and_values(qtbot):
+    window, session = open_window(qtbot, template="lenet5")
+    view = window.panels["diagram"]
+    assert view.mode == "blocks" and len(view.blocks) == 8
+    texts = [t.text() for t in view.blocks[0].childItems() if hasattr(t, "text")]
+    assert "6 × 28 × 28" in texts and "156 params" in texts
+    assert "10,164 params" in [t.text() for t in view.blocks[6].childItems() if hasattr(t, "text")]
+    act(window, "step_layer")
+    settle(qtbot)
+    assert view.blocks[0].values.text().startswith("out ∈ [0, ")      # ReLU: nothing below 0
+    assert view.blocks[0].pen().color() == FORWARD and view.blocks[0].pen().widthF() == 4
+    assert view.blocks[1].values.text() == ""
