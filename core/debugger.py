@@ -65,7 +65,8 @@ is bounded by ``memory_budget`` bytes (default 256 MB); ``history_depth`` and
 ``history_note`` say how far back one can go.
 
 **Run**: ``run(max_iterations=None, should_stop=None, on_iteration=None)`` goes
-on until a breakpoint hits, ``max_iterations`` iterations are done, or a pause
+on until a breakpoint hits, ``max_iterations`` iterations are finished (when it
+starts inside an iteration, finishing that one counts as the first), or a pause
 is asked for (``request_pause()`` from any thread, or ``should_stop()`` returning
 True; checked after every layer, the loss and the update). It returns a
 :class:`~core.breakpoints.StopReason`. ``on_iteration(dbg)`` is called after
@@ -645,7 +646,7 @@ class Debugger:
         with np.errstate(all="ignore"):
             while True:
                 at_start = self._phase == "forward" and self._layer == 0 and self._unit == 0
-                if at_start and max_iterations is not None and done >= max_iterations:
+                if max_iterations is not None and done >= max_iterations:
                     reason = "limit"
                     break
                 if first or (at_start and snap.iterations >= self.checkpoint_every):
@@ -757,7 +758,8 @@ class Debugger:
     def explain(self, layer_index: int, param_name: str, index, check: bool = True) -> Explanation:
         """∂E/∂θ for one parameter entry as the product (and sum) of its chain-rule
         factors, with a finite-difference check (four forward passes; ``check=False``
-        skips it and leaves NaN there). See :mod:`core.explain`."""
+        skips it and leaves NaN there). See :mod:`core.explain`. It binds parameter
+        values for a moment: not while ``run()`` goes on in another thread."""
         index = _as_index(index)
         check_param_index(self.net, layer_index, param_name, index)
         st = self.state if self.state.grads[layer_index] is not None else self._last_pass

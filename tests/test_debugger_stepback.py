@@ -197,3 +197,52 @@ def test_records_are_frozen_copies():
     dbg.run(max_iterations=3)
     assert np.array_equal(out, kept) and np.array_equal(it.update.get(0, "W").new, old_w)
     assert not np.shares_memory(it.update.get(0, "W").new, dbg.net.layers[0].params["W"])
+
+
+def snapshot_of(dbg):
+    return dbg.cursor, dbg.net.get_weights()
+
+
+def same_state(a, b):
+    return a[0] == b[0] and all(np.array_equal(p[k], q[k]) for p, q in zip(a[1], b[1]) for k in p)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_any_mix_of_steps_runs_and_edits_steps_back_through_every_state(seed):
+    """Random sequences of steps, runs (stopped by limits and by breakpoints
+    inside iterations), edits and step-backs, checked against a model: every
+    step back lands exactly on the state the model expects."""
+    rng = np.random.default_rng(seed)
+    dbg = make_debugger()
+    dbg.checkpoint_every = 3
+    expected = []                                         # states step_back must return to, newest last
+    kinds = ["unit", "layer", "phase", "iteration", "epoch"]
+    for _ in range(30):
+        r = rng.integers(6)
+        before = snapshot_of(dbg)
+        if r == 0:
+            dbg.step(kinds[rng.integers(5)])
+            expected.append(before)
+        elif r in (1, 2):
+            bp = dbg.add_breakpoint("enter_layer", layer=int(rng.choice([0, 2, 4])), phase="backward") \
+                if r == 2 else None
+            boundaries = []
+            why = dbg.run(max_iterations=int(rng.integers(0, 7)),
+                          on_iteration=lambda d: boundaries.append(snapshot_of(d)))
+            if bp is not None:
+                dbg.remove_breakpoint(bp)
+            visited = [before] + boundaries
+            partial = why.cursor.phase != "forward" or why.cursor.layer != 0 or why.cursor.unit != 0
+            if why.cursor != before[0]:                   # a run that computed nothing adds no step
+                expected += visited if partial else visited[:-1]
+        elif r == 3:
+            dbg.set_param(2, "W", (int(rng.integers(4)), int(rng.integers(3))), float(rng.normal()))
+            expected.append(before)
+        elif expected:
+            dbg.step_back()
+            assert same_state(snapshot_of(dbg), expected.pop())
+        assert dbg.history_depth == len(expected)
+    while expected:
+        dbg.step_back()
+        assert same_state(snapshot_of(dbg), expected.pop())
+    assert same_state(snapshot_of(dbg), snapshot_of(make_debugger()))
