@@ -106,7 +106,8 @@ def _number(value, what, kind, low=None, high=None) -> float:
             or not math.isfinite(value):
         raise ConfigError(f"Breakpoint {kind!r}: {what} must be a finite number, got {value!r}.")
     if (low is not None and value < low) or (high is not None and value > high):
-        raise ConfigError(f"Breakpoint {kind!r}: {what} must lie in [{low}, {high}], got {value!r}.")
+        allowed = f"be ≥ {low}" if high is None else f"lie in [{low}, {high}]"
+        raise ConfigError(f"Breakpoint {kind!r}: {what} must {allowed}, got {value!r}.")
     return float(value)
 
 

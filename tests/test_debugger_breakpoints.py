@@ -183,6 +183,7 @@ def test_every_kind_rebuilds_from_its_settings():
     (("loss_above",), {"value": "high"}, "must be a finite number"),
     (("loss_above",), {"limit": 3}, "loss_above"),
     (("dead_relu",), {"fraction": 1.5}, r"must lie in \[0.0, 1.0\]"),
+    (("grad_norm_above",), {"threshold": -1.0}, "threshold must be ≥ 0.0, got -1.0"),
     (("grad_norm_below",), {"threshold": 1.0, "layer": 7}, "out of range"),
     (("enter_layer",), {"layer": 0, "phase": "sideways"}, "'forward' or 'backward'"),
     ((LossAbove(1.0),), {"value": 2.0}, "not both"),
