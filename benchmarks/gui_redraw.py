@@ -48,15 +48,16 @@ def train_for(app, session, seconds: float) -> tuple[float, int]:
     from desktop_app.live_state import live_state
     from desktop_app.training_job import TrainingSettings
     live = live_state(session)
+    first = live.iteration
     live.start_training(TrainingSettings(epochs=10_000, batch_size=BATCH))
     start = time.perf_counter()
     while time.perf_counter() - start < seconds:
         app.processEvents()
         time.sleep(0.001)
-    iterations = live.run.worker.job.trainer.iteration
-    elapsed = time.perf_counter() - start
     live.cancel()
     live.run.wait(30_000)
+    elapsed = time.perf_counter() - start
+    iterations = live.run.worker.latest().iteration - first
     app.processEvents()
     return iterations * BATCH / elapsed, iterations
 

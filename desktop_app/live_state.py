@@ -235,7 +235,7 @@ class LiveState(QObject):
     def start_training(self, settings) -> bool:
         """Train the session's network with its optimizer and data in a worker
         thread. Returns False (after telling the user why) if it cannot start."""
-        from .training_job import TrainerJob
+        from .training_job import make_trainer_job
         from .training_worker import TrainingRun
         s = self.session
         if self.training:
@@ -246,14 +246,15 @@ class LiveState(QObject):
             s.error.emit(f"Cannot train yet: {why}.")
             return False
         try:
-            job = TrainerJob(s.network, s.optimizer, s.x, s.y, settings, self.watches.keys(),
-                             start_iteration=self.iteration, history=self.history,
-                             breakpoints=getattr(s.debugger, "breakpoints", ()))
+            job = make_trainer_job(s.network, s.optimizer, s.x, s.y, settings, self.watches.keys(),
+                                   start_iteration=self.iteration, history=self.history,
+                                   breakpoints=getattr(s.debugger, "breakpoints", ()))
         except LayerLabError as e:
             s.error.emit(str(e))
             return False
         self.run = TrainingRun(job, self)
         self.run.snapshot.connect(self._apply_snapshot)
+        self.run.failed.connect(s.error)
         self.run.finished.connect(self._on_finished)
         s.running = True
         s.running_changed.emit(True)
@@ -282,6 +283,9 @@ class LiveState(QObject):
 
     def _apply_snapshot(self, snap) -> None:
         """Take over a worker snapshot (GUI thread, ≤ 30 Hz) and tell the views."""
+        if snap.weights is not None:          # trained in another process: copy its results in
+            self.session.network.set_weights(snap.weights)
+            self.session.optimizer.set_state(snap.optimizer_state)
         self.grads, self.deltas = snap.grads, snap.deltas
         self.iteration = snap.iteration
         self.history = snap.history

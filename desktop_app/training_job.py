@@ -20,8 +20,13 @@ stepping and apply only in the debugger; NaN/∞ is the trainer's own stop.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
+import socket
+import subprocess
+import sys
 import time
+from multiprocessing.connection import Connection
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,6 +89,10 @@ class TrainingSnapshot:
     #: per watch, ``(iterations, values)``
     watches: list
     progress: Progress
+    #: only from a :class:`ProcessTrainerJob`: the trained weights and optimizer state,
+    #: for the GUI thread to copy into the session's network and optimizer
+    weights: list | None = None
+    optimizer_state: dict | None = None
 
 
 class _Rate:
@@ -275,6 +284,152 @@ def _duration(seconds: float) -> str:
         return f"{minutes} min {seconds:02d} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min"
+
+
+# --- training in another process ------------------------------------------------------------
+#: networks with at least this many parameters train in a separate process (see ProcessTrainerJob)
+PROCESS_MIN_PARAMS = 20_000
+
+
+def make_trainer_job(net, optimizer, x, y, settings, watch_keys=(), start_iteration=0, history=None,
+                     breakpoints=()):
+    """A :class:`ProcessTrainerJob` for big networks, a :class:`TrainerJob` (in the worker
+    thread, no start-up cost) for small ones."""
+    cls = ProcessTrainerJob if net.param_count() >= PROCESS_MIN_PARAMS else TrainerJob
+    return cls(net, optimizer, x, y, settings, watch_keys, start_iteration, history, breakpoints)
+
+
+class ProcessTrainerJob:
+    """A :class:`TrainerJob` run in a child process, driven from the worker thread.
+
+    Why: numpy releases Python's global lock only inside its larger operations, so a
+    training *thread* and the GUI thread mostly take turns — drawing slows training
+    and training slows drawing. A child process has its own interpreter: on two
+    cores both run at full speed. The worker thread waits on a pipe (without the
+    lock) while the child trains.
+
+    The child rebuilds the network and optimizer from their specs (as a project file
+    does) and trains copies; every snapshot brings back the weights and the
+    optimizer state, which the GUI thread copies into the session's objects.
+    Before each chunk the job sends the current learning rate and other
+    hyperparameters, dropout rates and breakpoint switches, so edits made while
+    training apply at once, as with a thread. ``net`` and ``optimizer`` are only
+    read here (on the worker thread), never written."""
+
+    def __init__(self, net, optimizer, x, y, settings: TrainingSettings, watch_keys=(),
+                 start_iteration: int = 0, history: dict | None = None, breakpoints=()):
+        TrainerJob(net.copy(), _optimizer_copy(optimizer), x, y, settings)     # same checks, same errors, here
+        self.net, self.optimizer, self.breakpoints = net, optimizer, breakpoints
+        self.hit = None
+        self.batch_size = min(settings.batch_size, len(x))
+        payload = {"spec": net.spec(), "weights": net.get_weights(), "optimizer": optimizer.spec(),
+                   "state": optimizer.get_state(), "x": np.asarray(x), "y": np.asarray(y),
+                   "settings": settings, "watch_keys": list(watch_keys), "start_iteration": start_iteration,
+                   "history": history, "breakpoints": list(breakpoints)}
+        # a fresh interpreter (not a fork of this one, which holds Qt), talking over a socket pair
+        ours, theirs = socket.socketpair()
+        code = "import sys; from desktop_app.training_job import child_main; child_main(int(sys.argv[1]))"
+        self._process = subprocess.Popen([sys.executable, "-c", code, str(theirs.fileno())],
+                                         pass_fds=[theirs.fileno()])
+        theirs.close()
+        self._conn = Connection(ours.detach())
+        self._conn.send(payload)
+        self._last = None
+
+    def _ask(self, *message):
+        try:
+            self._conn.send(message)
+            reply = self._conn.recv()
+        except (EOFError, OSError):
+            self.close()
+            raise RuntimeError(f"the training process ended unexpectedly (exit status "
+                               f"{self._process.poll()})") from None
+        if reply[0] == "error":
+            self.close()
+            raise RuntimeError(reply[1])
+        return reply
+
+    def advance(self, n: int) -> str | None:
+        sync = {"hyper": dict(self.optimizer.hyper),
+                "rates": {i: layer.rate for i, layer in enumerate(self.net.layers) if hasattr(layer, "rate")},
+                "enabled": [bp.enabled for bp in self.breakpoints]}
+        _, reason, hit = self._ask("advance", n, sync)
+        if hit is not None:
+            self.hit = hit
+        if reason is not None:
+            self._last = self._ask("snapshot")[1]
+            self.close()
+        return reason
+
+    def snapshot(self) -> TrainingSnapshot:
+        """The child's latest state; once it has gone, the last state it sent."""
+        if self.alive():
+            try:
+                self._last = self._ask("snapshot")[1]
+            except RuntimeError:
+                pass
+        return self._last
+
+    def alive(self) -> bool:
+        return self._process.poll() is None
+
+    def close(self) -> None:
+        """Stop the child process (after the run, or when it is cancelled)."""
+        if self.alive():
+            try:
+                self._conn.send(("stop",))
+                self._process.wait(2)
+            except (OSError, subprocess.TimeoutExpired):
+                self._process.kill()
+                self._process.wait()
+
+    def __del__(self):
+        if getattr(self, "_process", None) is not None:
+            self.close()
+
+
+def _optimizer_copy(optimizer):
+    from core.optimizers import optimizer_from_spec
+    copy = optimizer_from_spec(optimizer.spec())
+    copy.set_state(optimizer.get_state())
+    return copy
+
+
+def child_main(fd: int) -> None:
+    """The child process: receive the work, rebuild the network and optimizer, then serve requests."""
+    from core.network import Network
+    from core.optimizers import optimizer_from_spec
+    conn = Connection(fd)
+    try:
+        payload = conn.recv()
+        net = Network.from_spec(payload["spec"])
+        net.set_weights(payload["weights"])
+        optimizer = optimizer_from_spec(payload["optimizer"])
+        optimizer.set_state(payload["state"])
+        job = TrainerJob(net, optimizer, payload["x"], payload["y"], payload["settings"],
+                         payload["watch_keys"], payload["start_iteration"], payload["history"],
+                         payload["breakpoints"])
+        while True:
+            message = conn.recv()
+            if message[0] == "advance":
+                _, n, sync = message
+                optimizer.hyper.update(sync["hyper"])
+                for i, rate in sync["rates"].items():
+                    net.layers[i].rate = rate
+                for bp, enabled in zip(job.breakpoints, sync["enabled"]):
+                    bp.enabled = enabled
+                reason = job.advance(n)
+                conn.send(("advanced", reason, job.hit))
+            elif message[0] == "snapshot":
+                snap = job.snapshot()
+                conn.send(("snapshot", dataclasses.replace(snap, weights=net.get_weights(),
+                                                           optimizer_state=optimizer.get_state())))
+            else:
+                return
+    except (EOFError, OSError):     # the app went away: nothing left to report to
+        return
+    except Exception as e:          # noqa: BLE001 - reported to the GUI, which shows it
+        conn.send(("error", f"{type(e).__name__}: {e}"))
 
 
 # --- compare mode -----------------------------------------------------------------------------

@@ -83,6 +83,9 @@ class TrainingWorker(QObject):
             reason = f"Training stopped by an error: {e}"
             self.failed.emit(reason)
         self._publish()
+        close = getattr(self.job, "close", None)      # a job running in a child process ends it
+        if close is not None:
+            close()
         self.finished.emit(reason)
         self.thread().quit()        # end the thread's event loop now: wait() needs no GUI round trip
 
@@ -126,10 +129,12 @@ class TrainingRun(QObject):
     latest snapshot at 30 Hz and re-emits it.
 
     Signals: ``snapshot(object)`` (at most 30 per second, and once at the end),
-    ``paused_changed(bool)``, ``finished(str)`` (after the thread has ended)."""
+    ``paused_changed(bool)``, ``failed(str)`` (an unexpected error, before
+    ``finished``), ``finished(str)`` (after the thread has ended)."""
 
     snapshot = Signal(object)
     paused_changed = Signal(bool)
+    failed = Signal(str)
     finished = Signal(str)
 
     def __init__(self, job, parent=None):
@@ -141,6 +146,7 @@ class TrainingRun(QObject):
         self.thread.started.connect(self.worker.run)
         self.worker.finished.connect(self._on_finished)
         self.worker.paused_changed.connect(self.paused_changed)
+        self.worker.failed.connect(self.failed)
         self.timer = QTimer(self)
         self.timer.setInterval(REDRAW_MS)
         self.timer.timeout.connect(self._poll)

@@ -1,0 +1,86 @@
+"""Big networks train in a child process: results come back into the session,
+pause and cancel still work, a crashed child is reported, not fatal."""
+import numpy as np
+
+from core import Dense, Network
+from core.optimizers import Adam
+from desktop_app.live_state import live_state
+from desktop_app.session import SessionController
+from desktop_app.training_job import PROCESS_MIN_PARAMS, ProcessTrainerJob, TrainerJob, TrainingSettings
+
+
+def big_session():
+    s = SessionController()
+    net = Network([Dense(200, activation="relu"), Dense(3, activation="softmax")],
+                  input_shape=(100,), loss="cross_entropy", seed=0)
+    assert net.param_count() >= PROCESS_MIN_PARAMS
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 100))
+    y = np.argmax(x[:, :3], axis=1)
+    s.set_network(net, Adam(lr=0.01), x, y, dataset_name="random")
+    return s
+
+
+def test_a_big_network_trains_in_a_child_process_and_the_session_gets_the_results(qtbot):
+    s = big_session()
+    live = live_state(s)
+    live.watches.add(1, "W", (0, 2))
+    before = s.network.layers[0].params["W"].copy()
+    with qtbot.waitSignal(live.finished, timeout=60_000) as blocker:
+        assert live.start_training(TrainingSettings(epochs=3, batch_size=40))
+        assert isinstance(live.run.worker.job, ProcessTrainerJob)
+    assert blocker.args[0].startswith("Finished 3 epochs")
+    assert live.iteration == 9 and len(live.watches.items[0].values) == 9
+    assert not np.array_equal(s.network.layers[0].params["W"], before)
+    assert s.optimizer.state[(0, "W")]["step"] == 9
+    assert live.watches.items[0].values[-1] == s.network.layers[1].params["W"][0, 2]
+    assert len(live.history["train_loss"]) == 3 and live.grads is not None
+    assert live.run.worker.job.alive() is False
+
+
+def test_same_numbers_as_training_in_a_thread(qtbot):
+    a, b = big_session(), big_session()
+    settings = TrainingSettings(epochs=2, batch_size=30, seed=4)
+    thread_job = TrainerJob(a.network, a.optimizer, a.x, a.y, settings)
+    while thread_job.advance(10) is None:
+        pass
+    process_job = ProcessTrainerJob(b.network, b.optimizer, b.x, b.y, settings)
+    while process_job.advance(10) is None:
+        pass
+    snap = process_job.snapshot()
+    for got, want in zip(snap.weights, a.network.get_weights()):
+        for k in want:
+            np.testing.assert_array_equal(got[k], want[k])
+    assert snap.history["iteration_loss"] == list(thread_job.trainer.history.iteration_loss)
+
+
+def test_pause_and_cancel_a_child_process_run(qtbot):
+    s = big_session()
+    live = live_state(s)
+    live.start_training(TrainingSettings(epochs=100_000, batch_size=10))
+    qtbot.waitUntil(lambda: live.iteration > 0, timeout=30_000)
+    live.pause()
+    qtbot.waitUntil(lambda: live.run.worker.is_paused, timeout=1000)
+    qtbot.wait(200)
+    paused_at = live.run.worker.latest().iteration
+    qtbot.wait(300)
+    assert live.run.worker.latest().iteration == paused_at
+    with qtbot.waitSignal(live.finished, timeout=5000) as blocker:
+        live.cancel()
+    assert blocker.args == ["Cancelled."]
+    assert s.optimizer.state[(0, "W")]["step"] == live.iteration
+    assert not live.run.worker.job.alive()
+
+
+def test_a_crashed_child_is_reported(qtbot):
+    s = big_session()
+    live = live_state(s)
+    errors = []
+    s.error.connect(errors.append)
+    live.start_training(TrainingSettings(epochs=100_000, batch_size=10))
+    qtbot.waitUntil(lambda: live.iteration > 0, timeout=30_000)
+    with qtbot.waitSignal(live.finished, timeout=10_000) as blocker:
+        live.run.worker.job._process.kill()
+    assert "stopped by an error" in blocker.args[0]
+    assert errors and "stopped by an error" in errors[0]
+    assert not s.running
