@@ -96,15 +96,17 @@ class Watches:
         if stat == "param":
             if param is None or index is None:
                 raise ConfigError("A 'param' watch needs param (e.g. 'W') and index (e.g. (0, 0)).")
-            index = tuple(int(i) for i in np.atleast_1d(index))
+            index = tuple(np.atleast_1d(index).tolist())
+            if not all(isinstance(i, int) for i in index):
+                raise ConfigError(f"A 'param' watch's index is whole numbers, like (0, 1); got {index!r}.")
         if layer is not None:
             check_param_index(self.net, layer, param, index)
         key = stat if layer is None else f"{stat}[{layer}]"
         if stat == "param":
             key += f".{param}[{', '.join(map(str, index))}]"
         if key not in self._specs:
-            self._specs[key] = (stat, layer, param, index)
             self._points[key] = deque(maxlen=self.maxlen)
+            self._specs[key] = (stat, layer, param, index)
         return key
 
     def remove(self, key: str) -> None:
@@ -130,8 +132,9 @@ class Watches:
 
     def record(self, iteration: int, state) -> None:
         """Append one point to every series from a finished iteration ``state``
-        (its ``loss``, ``outs``, ``yb``, ``grads``)."""
-        for key, (stat, layer, param, index) in self._specs.items():
+        (its ``loss``, ``outs``, ``yb``, ``grads``). A watch added meanwhile from
+        another thread starts at the next iteration."""
+        for key, (stat, layer, param, index) in list(self._specs.items()):
             self._points[key].append((iteration, _value(stat, layer, param, index, self.net, state)))
 
     def truncate(self, iteration: int) -> None:

@@ -111,6 +111,7 @@ def test_watches_record_per_iteration_series():
     (("param",), {"layer": 0}, ConfigError, "needs param"),
     (("param",), {"layer": 0, "param": "W", "index": (5, 0)}, ShapeError, "does not fit"),
     (("weight_norm",), {"layer": 4}, ConfigError, "out of range"),
+    (("param",), {"layer": 0, "param": "W", "index": (0.5, 0)}, ConfigError, "whole numbers"),
 ])
 def test_bad_watches(args, kwargs, error, words):
     net, x, y = classifier()
