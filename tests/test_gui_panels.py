@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QApplication, QMessageBox, QTableWidgetSelectionRange
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QTableWidgetSelectionRange
 
 from desktop_app.panels.diagram import FORWARD
 from desktop_app.panels.formulas import saturation_summary
@@ -137,3 +137,20 @@ def test_conv_networks_are_drawn_as_blocks_with_shapes_counts_and_values(qtbot):
     assert view.blocks[0].values.text().startswith("out ∈ [0, ")      # ReLU: nothing below 0
     assert view.blocks[0].pen().color() == FORWARD and view.blocks[0].pen().widthF() == 4
     assert view.blocks[1].values.text() == ""
+
+
+def test_an_initialisers_settings_are_editable(qtbot):
+    window, session = open_window(qtbot)
+    window.panels["layers"].list.setCurrentRow(0)
+    props = window.panels["properties"]
+    props.controls["init"].setCurrentText("normal")
+    props.controls["init"].activated.emit(props.controls["init"].currentIndex())
+    assert session.layers[0].init == {"name": "normal", "std": 0.05}
+    props.controls["init_std"].setValue(0.2)
+    assert session.layers[0].init == {"name": "normal", "std": 0.2}
+    assert session.layers[0].params["W"][0, 0] == 0.15       # the lecture's weights are kept
+    qtbot.mouseClick(window.panels["properties"].findChild(QPushButton, "reinitialise"), Qt.LeftButton)
+    w = session.layers[0].params["W"]
+    assert w[0, 0] != 0.15 and abs(w).max() < 1.0                # fresh N(0, 0.2²) draws
+    window.undo_action.trigger()
+    assert session.layers[0].params["W"][0, 0] == 0.15

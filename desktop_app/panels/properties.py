@@ -13,7 +13,7 @@ import copy
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit,
-                               QSpinBox, QVBoxLayout, QWidget)
+                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from core.activations import ACTIVATIONS
 from core.errors import LayerLabError
@@ -109,6 +109,10 @@ class PropertiesPanel(QWidget):
             control.setToolTip(HELP.get(key, ""))
             self.controls[key] = control
             self.form.addRow(_label(key), control)
+            if isinstance(value, dict):            # an initialiser's own settings: std, limit, value
+                for setting, number in value.items():
+                    if setting != "name":
+                        self._add_initializer_setting(key, value, setting, number)
         for name in layer.param_names:
             check = QCheckBox(f"freeze {name}")
             check.setObjectName(f"freeze_{name}")
@@ -117,6 +121,26 @@ class PropertiesPanel(QWidget):
             check.toggled.connect(lambda on, n=name: self.set_frozen(n, on))
             self.frozen_boxes[name] = check
             self.form.addRow("" if len(self.frozen_boxes) > 1 else "Frozen", check)
+        if layer.param_names:
+            again = QPushButton("Re-initialise the weights")
+            again.setObjectName("reinitialise")
+            again.setToolTip("Draw fresh weights with the initialisers above (a changed initialiser "
+                             "only applies when the layer's shapes change, or with this button)")
+            again.clicked.connect(self.reinitialise)
+            self.form.addRow("", again)
+
+    def _add_initializer_setting(self, key: str, spec: dict, setting: str, number: float) -> None:
+        spin = QDoubleSpinBox()
+        spin.setObjectName(f"prop_{key}_{setting}")
+        spin.setDecimals(4)
+        spin.setRange(-1e3, 1e3)
+        spin.setSingleStep(0.01)
+        spin.setValue(float(number))
+        spin.setKeyboardTracking(False)
+        spin.setToolTip(f"The {setting} of the {spec['name']} initialiser, used when the layer is (re)built")
+        spin.valueChanged.connect(lambda v: self.set_value(key, {**spec, setting: v}))
+        self.controls[f"{key}_{setting}"] = spin
+        self.form.addRow(f"    {setting}", spin)
 
     def _control(self, key: str, value) -> QWidget:
         if isinstance(value, dict) and "name" in value:       # an initialiser spec
@@ -208,6 +232,18 @@ class PropertiesPanel(QWidget):
         layers = list(self.session.layers)
         layers[index] = new
         self.session.edit_stack(f"Set {key} of layer {index} to {value}", layers=layers)
+
+    def reinitialise(self) -> None:
+        """Replace the selected layer by a copy without weights, so the network draws new ones."""
+        index = self.layer_index
+        if index is None:
+            return
+        old = self.session.layers[index]
+        new = type(old)(**old.config())
+        new.frozen, new.name = set(old.frozen), old.name
+        layers = list(self.session.layers)
+        layers[index] = new
+        self.session.edit_stack(f"Re-initialise the weights of layer {index}", layers=layers)
 
     def set_frozen(self, param: str, frozen: bool) -> None:
         index = self.layer_index
