@@ -13,12 +13,23 @@ with H' = 1 + (H − kh) // sh and W' = 1 + (W − kw) // sw (stride = (sh, sw))
 
 col2im is the adjoint of im2col: every column entry is added back to the
 image cell it was copied from. Cells covered by several patches (overlapping
-windows) collect the sum, which is exactly what backpropagation needs. It is
-done in one of two ways, whichever is faster for the size:
+windows) collect the sum, which is exactly what backpropagation needs: for a
+correlation with kernel K (out_ch, C, kh, kw) and δ = ∂E/∂net,
 
-* small (≤ BINCOUNT_LIMIT entries, e.g. batch 1): one ``np.bincount`` call that
-  adds every entry into the cell whose index ``source_index`` gives;
-* large: one strided slice-add per kernel offset (p, q), kh·kw array operations.
+    ∂E/∂x = col2im(K.reshape(out_ch, -1)ᵀ @ δ)
+
+``correlation_input_grad`` computes that in one of two ways, whichever is
+faster for the size:
+
+* small (≤ BINCOUNT_LIMIT column entries, e.g. batch 1): the matrix product,
+  then col2im as one ``np.bincount`` call that adds every entry into the cell
+  whose index ``source_index`` gives;
+* large: one small matrix product and one block-add per kernel offset (p, q),
+
+      ∂E/∂x[n, c, i·sh + p, j·sw + q] += Σ_o δ[n, o, i, j] · K[o, c, p, q]
+
+  done with (n, c) as the innermost axes, so that every add runs over long
+  contiguous rows (kh·kw numpy calls, never a loop over pixels).
 """
 from __future__ import annotations
 
@@ -26,8 +37,8 @@ from functools import lru_cache
 
 import numpy as np
 
-#: Up to this many column entries a single bincount beats kh·kw slice-adds
-#: (measured on LeNet-5 sizes; the two meet around 50k–100k entries).
+#: Up to this many column entries (N·C·kh·kw·H'·W') the bincount way is faster
+#: (measured on LeNet-5 sizes; the two ways meet around 50k–100k entries).
 BINCOUNT_LIMIT = 50_000
 
 
@@ -52,10 +63,12 @@ def im2col(x: np.ndarray, kh: int, kw: int, stride: tuple[int, int]) -> np.ndarr
 
 def col2im(cols: np.ndarray, x_shape: tuple[int, int, int, int], kh: int, kw: int,
            stride: tuple[int, int]) -> np.ndarray:
-    """Add the columns (N, C·kh·kw, H'·W') back into an image of ``x_shape`` (N, C, H, W)."""
-    if cols.size <= BINCOUNT_LIMIT:
-        return col2im_bincount(cols, x_shape, kh, kw, stride)
-    return col2im_slices(cols, x_shape, kh, kw, stride)
+    """Add the columns (N, C·kh·kw, H'·W') back into an image of ``x_shape`` (N, C, H, W):
+    one bincount call adds each column entry (as a weight) into its cell. bincount
+    sums in float64; the result is converted back to the columns' dtype."""
+    summed = np.bincount(source_index(tuple(x_shape), kh, kw, tuple(stride)), weights=cols.ravel(),
+                         minlength=int(np.prod(x_shape)))
+    return summed.reshape(x_shape).astype(cols.dtype, copy=False)
 
 
 @lru_cache(maxsize=32)
@@ -67,23 +80,29 @@ def source_index(x_shape: tuple[int, int, int, int], kh: int, kw: int, stride: t
     return index
 
 
-def col2im_bincount(cols, x_shape, kh, kw, stride) -> np.ndarray:
-    """col2im as one call: bincount adds each weight (column entry) into its cell.
-    bincount sums in float64; the result is converted back to the columns' dtype."""
-    summed = np.bincount(source_index(tuple(x_shape), kh, kw, tuple(stride)), weights=cols.ravel(),
-                         minlength=int(np.prod(x_shape)))
-    return summed.reshape(x_shape).astype(cols.dtype, copy=False)
+def correlation_input_grad(delta: np.ndarray, kernel: np.ndarray, x_shape: tuple[int, int, int, int],
+                           stride: tuple[int, int]) -> np.ndarray:
+    """∂E/∂x (``x_shape`` = (N, C, H, W), padded) of ``net = x ⋆ kernel`` from
+    δ = ∂E/∂net (N, out_ch, H', W'); ``kernel`` is (out_ch, C, kh, kw)."""
+    n, out_ch, ho, wo = delta.shape
+    _, c, kh, kw = kernel.shape
+    if n * c * kh * kw * ho * wo <= BINCOUNT_LIMIT:
+        cols = kernel.reshape(out_ch, -1).T @ delta.reshape(n, out_ch, -1)     # (N, C·kh·kw, H'·W')
+        return col2im(cols, x_shape, kh, kw, stride)
+    return _input_grad_by_offsets(delta, kernel, x_shape, stride)
 
 
-def col2im_slices(cols, x_shape, kh, kw, stride) -> np.ndarray:
-    """col2im as one strided slice-add per kernel offset (p, q): kh·kw array
-    operations rather than a loop over pixels."""
-    n, c, h, w = x_shape
+def _input_grad_by_offsets(delta, kernel, x_shape, stride) -> np.ndarray:
+    """The large-size way: for each kernel offset (p, q), δ (H'·W'·N, out_ch) @ K[:, :, p, q]
+    (out_ch, C) gives what every window sends to its cell (p, q); add it into a
+    (H, W, N, C) image, where each window row is one contiguous block."""
+    n, out_ch, ho, wo = delta.shape
+    _, c, kh, kw = kernel.shape
     sh, sw = stride
-    ho, wo = output_size(h, kh, sh), output_size(w, kw, sw)
-    patches = cols.reshape(n, c, kh, kw, ho, wo)
-    x = np.zeros(x_shape, dtype=cols.dtype)
+    rows = delta.transpose(2, 3, 0, 1).reshape(ho * wo * n, out_ch)              # (H'·W'·N, out_ch)
+    dx = np.zeros((x_shape[2], x_shape[3], n, c), dtype=delta.dtype)             # (H, W, N, C)
     for p in range(kh):
         for q in range(kw):
-            x[:, :, p:p + sh * ho:sh, q:q + sw * wo:sw] += patches[:, :, p, q]
-    return x
+            sent = (rows @ kernel[:, :, p, q]).reshape(ho, wo, n, c)
+            dx[p:p + sh * ho:sh, q:q + sw * wo:sw] += sent
+    return np.ascontiguousarray(dx.transpose(2, 3, 0, 1))                        # (N, C, H, W)

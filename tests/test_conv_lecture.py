@@ -198,14 +198,34 @@ def test_every_layer_rebuilds_from_its_config():
 @pytest.mark.parametrize("shape, kernel, stride", [((2, 3, 7, 6), (3, 2), (2, 1)), ((1, 2, 9, 9), (4, 4), (3, 3)),
                                                    ((3, 1, 5, 8), (1, 3), (1, 2))])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_both_col2im_ways_are_the_adjoint_of_im2col(shape, kernel, stride, dtype):
+def test_col2im_is_the_adjoint_of_im2col(shape, kernel, stride, dtype):
     # <im2col(x), c> = <x, col2im(c)> for any x and c: col2im is im2col's transpose.
-    from core.im2col import col2im_bincount, col2im_slices, im2col
+    from core.im2col import col2im, im2col
     rng = np.random.default_rng(5)
     x = rng.standard_normal(shape)
     cols = rng.standard_normal(im2col(x, *kernel, stride).shape).astype(dtype)
-    lhs = np.sum(im2col(x, *kernel, stride) * cols)
-    for way in (col2im_bincount, col2im_slices):
-        back = way(cols, shape, *kernel, stride)
-        assert back.dtype == dtype and back.shape == shape
-        np.testing.assert_allclose(np.sum(x * back), lhs, rtol=1e-5 if dtype == np.float32 else 1e-12)
+    back = col2im(cols, shape, *kernel, stride)
+    assert back.dtype == dtype and back.shape == shape
+    np.testing.assert_allclose(np.sum(x * back), np.sum(im2col(x, *kernel, stride) * cols),
+                               rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("shape, kernel_shape, stride", [((2, 3, 7, 6), (4, 3, 3, 2), (2, 1)),
+                                                         ((64, 2, 9, 9), (3, 2, 4, 4), (3, 3)),
+                                                         ((40, 6, 14, 14), (16, 6, 5, 5), (1, 1))])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_both_ways_of_the_input_gradient_agree(shape, kernel_shape, stride, dtype, monkeypatch):
+    import core.im2col as patches
+    rng = np.random.default_rng(6)
+    kernel = rng.standard_normal(kernel_shape).astype(dtype)
+    n, _, h, w = shape
+    ho, wo = patches.output_size(h, kernel_shape[2], stride[0]), patches.output_size(w, kernel_shape[3], stride[1])
+    delta = rng.standard_normal((n, kernel_shape[0], ho, wo)).astype(dtype)
+    monkeypatch.setattr(patches, "BINCOUNT_LIMIT", 10**9)
+    by_bincount = patches.correlation_input_grad(delta, kernel, shape, stride)
+    monkeypatch.setattr(patches, "BINCOUNT_LIMIT", 0)
+    by_offsets = patches.correlation_input_grad(delta, kernel, shape, stride)
+    assert by_offsets.dtype == by_bincount.dtype == dtype
+    assert by_offsets.shape == shape and by_offsets.flags.c_contiguous
+    np.testing.assert_allclose(by_offsets, by_bincount, rtol=1e-4 if dtype == np.float32 else 1e-12,
+                               atol=1e-4 if dtype == np.float32 else 1e-12)

@@ -134,8 +134,8 @@ def test_conv2d(layer, shape):
 
 @pytest.mark.parametrize("layer, shape", [CONV_CASES[1], CONV_CASES[5], CONV_CASES[9]],
                          ids=[repr(CONV_CASES[i][0]) for i in (1, 5, 9)])
-def test_conv2d_with_col2im_by_slices(layer, shape, monkeypatch):
-    # Small tests take col2im's bincount way; force the slice-add way used for big batches.
+def test_conv2d_input_gradient_by_offsets(layer, shape, monkeypatch):
+    # Small tests take the bincount way to ∂E/∂x; force the way used for big batches.
     import core.im2col
     monkeypatch.setattr(core.im2col, "BINCOUNT_LIMIT", 0)
     assert_small(check_layer(layer, images(shape, seed=5)))

@@ -18,7 +18,9 @@ The sum is done as one matrix product per sample over im2col columns
 (see :mod:`core.im2col`). Backward, with δ = ∂E/∂net reshaped to (N, out_ch, H'·W'):
 
     ∂E/∂W = Σₙ δ[n] @ cols[n]ᵀ      ∂E/∂b = Σ over n, i, j of δ
-    ∂E/∂x = col2im(Wᵀ @ δ[n])       (then the padding is cut off)
+    ∂E/∂x = col2im(Wᵀ @ δ[n])       (then the padding is cut off; for big
+                                     batches computed offset by offset, see
+                                     core.im2col.correlation_input_grad)
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ import math
 import numpy as np
 
 from ..errors import ConfigError, ShapeError
-from ..im2col import col2im, im2col, output_size
+from ..im2col import correlation_input_grad, im2col, output_size
 from ..initializers import initialize, normalize_init
 from .base import Layer, check_positive_int
 from .with_activation import WithActivation
@@ -127,11 +129,9 @@ class Conv2D(WithActivation, Layer):
         """(∂E/∂x, grads) from δ = ∂E/∂net (N, out_ch, H', W')."""
         x = cache["x"]
         n, c, h, w = x.shape
-        d = delta.reshape(n, self.filters, -1)                          # (N, out_ch, H'·W')
-        dcols = self.kernel().reshape(self.filters, -1).T @ d           # (N, C·kh·kw, H'·W')
         (top, bottom), (left, right) = self.pads(x.shape)
         padded_shape = (n, c, h + top + bottom, w + left + right)
-        dx_pad = col2im(dcols, padded_shape, *self.kernel_size, self.stride)
+        dx_pad = correlation_input_grad(delta, self.kernel(), padded_shape, self.stride)
         return dx_pad[:, :, top:top + h, left:left + w], self.param_grads(delta, cache)
 
     def param_grads(self, delta, cache):
