@@ -102,7 +102,7 @@ import numpy as np
 
 from .breakpoints import Breakpoint, NonFinite, StopReason, make_breakpoint
 from .errors import ConfigError, InputError, ShapeError
-from .explain import Explanation, explain
+from .explain import Explanation, explain, with_params
 from .history import History, Snapshot, nbytes
 from .layers import Dropout
 from .network import Network
@@ -486,26 +486,21 @@ class Debugger:
             dout, dout_dnet, delta = None, None, d
         elif act is not None and "net" in c:
             dout, dout_dnet = d, act.derivative(c["net"], c["out"])
-            delta = d if act.name == "identity" else act.backward(d, c["net"], c["out"])
+            # δ as the layer's backward computes it: dout · g′(net), or the Jacobian product for softmax
+            delta = act.backward(d, c["net"], c["out"]) if act.name == "softmax" else \
+                d if act.name == "identity" else d * dout_dnet
         else:
             dout, dout_dnet, delta = d, None, d
-        dx = st.dxs[i] if st.dxs[i] is not None else self._first_input_gradient(st)
+        if st.dxs[i] is not None:
+            dx = st.freeze(st.dxs[i])
+        else:                                     # skipped by the pass: computed when first read
+            params, cache = st.first_dx_params, st.caches[i]
+
+            def dx():
+                return frozen(with_params(layer, params).backward(d, cache)[0])
         return BackwardLayer("backward", st.iteration, st.epoch, i, repr(layer), st.freeze(dout),
                              st.freeze(dout_dnet), st.freeze(delta), st.freeze_map(st.grads[i]),
-                             st.freeze(dx), self._units[i])
-
-    def _first_input_gradient(self, st: PassState) -> np.ndarray:
-        """Layer 0's ∂E/∂x, which the pass skipped: the layer's backward again,
-        with the parameters it had then."""
-        layer = self.net.layers[0]
-        now = param_refs(layer)
-        try:
-            for k, a in st.first_dx_params.items():
-                layer.params.set_array(k, a)
-            return self.net.backward_layer(0, st.douts[0], st.caches[0])[0]
-        finally:
-            for k, a in now.items():
-                layer.params.set_array(k, a)
+                             self._units[i], dx)
 
     def _loss_record(self, st: PassState) -> LossRecord:
         loss = self.net.loss

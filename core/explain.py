@@ -17,6 +17,8 @@ summarised (how many, the largest).
 ∂net/∂w is obtained from the layer itself: net is linear in the parameters,
 so running the layer's forward with that parameter set to a one-hot array
 (1 at ``index``) and every other parameter to zero gives ∂net_p/∂w at every p.
+Such runs use copies of the layers (:func:`with_params`): the network itself
+is never touched.
 
 Beside the analytic value: a centred finite difference of the loss, replayed on
 the same batch with the same dropout masks,
@@ -27,12 +29,14 @@ and the relative difference |analytic − numeric| / max(|analytic|, |numeric|).
 """
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
+from .layers.base import ParamDict
 from .layers.dense import Dense
 from .layers.pooling import MaxPool2D
 
@@ -152,46 +156,37 @@ def _format(e: Explanation, unit_name, weight_name, digits) -> str:
 
 
 # --- computing -------------------------------------------------------------------
+def with_params(layer, params: dict):
+    """A shallow copy of ``layer`` that computes with ``params``. The layer itself
+    is not touched, so this is safe while another thread trains it."""
+    clone = copy.copy(layer)
+    clone.params = ParamDict(clone)
+    for k, a in params.items():
+        clone.params.set_array(k, a)
+    return clone
+
+
 def dnet_dparam(layer, params_used: dict, name: str, index: tuple, x: np.ndarray) -> np.ndarray:
     """∂net/∂θ at every output position, shape of net: the layer's forward with
     θ = one-hot at ``index`` and every other parameter zero (net is linear in them)."""
-    saved = dict(layer.params)
-    try:
-        for k, a in params_used.items():
-            one = np.zeros_like(a)
-            if k == name:
-                one[index] = 1.0
-            layer.params.set_array(k, one)
-        _, cache = layer.forward(x, False, None)
-        return cache["net"]
-    finally:
-        for k, a in saved.items():
-            layer.params.set_array(k, a)
+    basis = {k: np.zeros_like(a) for k, a in params_used.items()}
+    basis[name][index] = 1.0
+    return with_params(layer, basis).forward(x, False, None)[1]["net"]
 
 
 def loss_with(net, st, layer_index: int, name: str, index: tuple, value: float) -> float:
     """The loss of pass ``st`` (same batch, same dropout masks, the parameters its
     forward pass used) with one parameter entry set to ``value``."""
-    layers = net.layers
-    saved = [dict(layer.params) for layer in layers]
-    try:
-        for layer, used in zip(layers, st.params_used):
-            for k, a in used.items():
-                layer.params.set_array(k, a)
-        changed = np.array(st.params_used[layer_index][name], copy=True)
-        changed[index] = value
-        layers[layer_index].params.set_array(name, changed)
-        rng = np.random.default_rng()
-        rng.bit_generator.state = st.rng_state
-        out, caches = st.xb, []
-        for layer in layers:
-            out, cache = layer.forward(out, True, rng)
-            caches.append(cache)
-        return net.loss.value(net.loss_input(out, caches), st.yb)
-    finally:
-        for layer, w in zip(layers, saved):
-            for k, a in w.items():
-                layer.params.set_array(k, a)
+    changed = np.array(st.params_used[layer_index][name], copy=True)
+    changed[index] = value
+    rng = np.random.default_rng()
+    rng.bit_generator.state = st.rng_state
+    out, caches = st.xb, []
+    for i, (layer, used) in enumerate(zip(net.layers, st.params_used)):
+        out, cache = with_params(layer, {**used, name: changed} if i == layer_index else used) \
+            .forward(out, True, rng)
+        caches.append(cache)
+    return net.loss.value(net.loss_input(out, caches), st.yb)
 
 
 def finite_difference(net, st, layer_index: int, name: str, index: tuple) -> float:

@@ -33,8 +33,8 @@ other outputs (a Flatten) count each element as a unit. See
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Mapping
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -145,15 +145,25 @@ class BackwardLayer(Record):
     then starts from δ), ``dout_dnet`` = ∂out/∂net elementwise (None for layers
     without an activation; for softmax its diagonal), ``delta`` = ∂E/∂net
     (= ``dout`` for layers without ``net``), ``grads`` = ∂E/∂param by name,
-    ``dx`` = ∂E/∂input, shape of the layer's input."""
+    ``dx`` = ∂E/∂input, shape of the layer's input.
+
+    Training skips layer 0's ∂E/∂input (nothing needs it), so that record
+    computes it the first time ``dx`` is read, from values that never change."""
     layer: int
     layer_name: str
     dout: np.ndarray | None
     dout_dnet: np.ndarray | None
     delta: np.ndarray
     grads: Mapping[str, np.ndarray]
-    dx: np.ndarray
     units: int
+    #: ∂E/∂input, or a function that computes it (read it as ``dx``)
+    _dx: np.ndarray | Callable[[], np.ndarray] = field(repr=False)
+
+    @property
+    def dx(self) -> np.ndarray:
+        if callable(self._dx):
+            object.__setattr__(self, "_dx", self._dx())
+        return self._dx
 
     def unit(self, j: int) -> BackwardUnit:
         return BackwardUnit("backward", self.iteration, self.epoch, self.layer, self.layer_name, j,

@@ -25,7 +25,7 @@ def arrays(record):
     out = []
     if dataclasses.is_dataclass(record):
         for f in dataclasses.fields(record):
-            out += arrays(getattr(record, f.name))
+            out += arrays(getattr(record, f.name.lstrip("_")))      # a lazy field is read by its public name
     elif isinstance(record, (tuple, list)):
         for r in record:
             out += arrays(r)
