@@ -753,8 +753,7 @@ class Debugger:
     def explain(self, layer_index: int, param_name: str, index, check: bool = True) -> Explanation:
         """∂E/∂θ for one parameter entry as the product (and sum) of its chain-rule
         factors, with a finite-difference check (four forward passes; ``check=False``
-        skips it and leaves NaN there). See :mod:`core.explain`. It binds parameter
-        values for a moment: not while ``run()`` goes on in another thread."""
+        skips it and leaves NaN there). See :mod:`core.explain`."""
         index = _as_index(index)
         check_param_index(self.net, layer_index, param_name, index)
         st = self.state if self.state.grads[layer_index] is not None else self._last_pass
