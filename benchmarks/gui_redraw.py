@@ -54,6 +54,8 @@ def train_for(app, session, seconds: float) -> tuple[float, int]:
     while time.perf_counter() - start < seconds:
         app.processEvents()
         time.sleep(0.001)
+    for ticks in Ticks.running:
+        ticks.stop()                    # waiting for the run to end below is not the GUI's doing
     live.cancel()
     live.run.wait(30_000)
     elapsed = time.perf_counter() - start
@@ -64,6 +66,7 @@ def train_for(app, session, seconds: float) -> tuple[float, int]:
 
 class Ticks:
     """A 10 ms timer on the GUI thread: its worst gap says how long the thread was busy."""
+    running: list = []
 
     def __init__(self):
         from PySide6.QtCore import QTimer
@@ -72,9 +75,13 @@ class Ticks:
         self.timer.setInterval(10)
         self.timer.timeout.connect(lambda: self.times.append(time.perf_counter()))
         self.timer.start()
+        Ticks.running.append(self)
+
+    def stop(self) -> None:
+        self.timer.stop()
+        Ticks.running.remove(self)
 
     def worst_gap_ms(self) -> float:
-        self.timer.stop()
         gaps = [b - a for a, b in zip(self.times, self.times[1:])]
         return max(gaps) * 1000 if gaps else float("nan")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsSimpleTextItem, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ..live_state import live_state
 from ..training_worker import REDRAW_MS
@@ -25,19 +25,26 @@ ROW_HEIGHT = 120
 
 
 def histogram(values: np.ndarray, bins: int = BINS) -> tuple[np.ndarray, np.ndarray]:
-    """``(edges, counts)`` of the finite entries of ``values`` (``len(edges) == len(counts) + 1``)."""
+    """``(edges, counts)`` of the finite entries of ``values`` (``len(edges) == len(counts) + 1``),
+    in ``bins`` equal bins from the smallest value to the largest.
+
+    Bin k holds the values with k ≤ (v − min) / width < k + 1 (the largest value goes into the
+    last bin) — counted with ``np.bincount``, a few times faster than ``np.histogram``."""
     v = np.asarray(values, dtype=np.float64).ravel()
-    v = v[np.isfinite(v)]
+    finite = np.isfinite(v)
+    if not finite.all():
+        v = v[finite]
     if v.size == 0:
         return np.array([0.0, 1.0]), np.array([0.0])
     low, high = float(v.min()), float(v.max())
-    if low == high:
-        low, high = low - 0.5, high + 0.5
-    try:
-        counts, edges = np.histogram(v, bins=bins, range=(low, high))
-    except ValueError:  # a range float64 cannot split into bins (a diverged run's huge weights)
-        return np.array([low, high]), np.array([float(v.size)])
-    return edges, counts.astype(np.float64)
+    width = (high - low) / bins
+    if width == 0 or not np.isfinite(width):      # all equal, or a diverged run's huge range
+        return np.array([low - 0.5, high + 0.5]) if width == 0 else np.array([low, high]), \
+            np.array([float(v.size)])
+    index = ((v - low) / width).astype(np.intp)
+    np.minimum(index, bins - 1, out=index)
+    counts = np.bincount(index, minlength=bins).astype(np.float64)
+    return low + width * np.arange(bins + 1), counts
 
 
 def _show(curve, edges, counts) -> None:
@@ -103,9 +110,9 @@ class HistogramPanel(QWidget):
                                              pen=pg.mkPen((230, 130, 30), width=2))
                     self.grad_curves[key] = curve
                 box.addItem(curve)
-                text = pg.TextItem(anchor=(0, 0), color=(200, 200, 200))
-                text.setParentItem(box)
-                text.setPos(2, 0)
+                text = QGraphicsSimpleTextItem(box)          # plain text: cheap to change
+                text.setBrush(pg.mkBrush(200, 200, 200))
+                text.setPos(4, 2)
                 self.ranges[(key, what)] = text
         self.view.setMinimumHeight(ROW_HEIGHT * len(self.keys))
         self.mark_dirty()
