@@ -148,9 +148,6 @@ class GlobalAvgPool2D(Layer):
         dx[...] = (dout * (1.0 / (x.shape[2] * x.shape[3])))[:, :, None, None]
         return dx, {}
 
-    def units(self, output_shape):
-        return output_shape[0]
-
     def __repr__(self):
         return "GlobalAvgPool2D()"
 
