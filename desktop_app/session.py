@@ -77,15 +77,24 @@ class LayerValues:
     #: forward (net, out) or backward (∂E/∂out, ∂out/∂net, δ) values are revealed
     forward_units: int | None = None
     backward_units: int | None = None
+    #: the sample of the batch the panels show
+    sample: int = 0
 
-    def get(self, key: str, unit: int):
-        """Value ``key`` of sample 0 at flat position ``unit`` (a neuron of a
-        dense layer, an element of an image layer), or None if not computed or
-        not revealed yet."""
+    def of_sample(self, key: str) -> np.ndarray | None:
+        """Array ``key`` for the shown sample (the last one if the batch is shorter)."""
         array = getattr(self, key)
         if array is None:
             return None
-        sample = np.asarray(array)[0]
+        array = np.asarray(array)
+        return array[min(self.sample, len(array) - 1)]
+
+    def get(self, key: str, unit: int):
+        """Value ``key`` of the shown sample at flat position ``unit`` (a neuron
+        of a dense layer, an element of an image layer), or None if not
+        computed or not revealed yet."""
+        sample = self.of_sample(key)
+        if sample is None:
+            return None
         limit = self.forward_units if key in ("net", "out") else self.backward_units
         if key != "x" and limit is not None:
             # an image layer's unit is a channel: element ``unit`` lies in channel unit // (H·W)
@@ -135,6 +144,8 @@ class SessionController(QObject):
         self.stack_error: LayerLabError | None = None
         self.stack_error_index: int | None = None
         self.selection: Selection | None = None
+        #: which sample of the batch the panels show (0: the first)
+        self.shown_sample = 0
         self.history = UndoHistory()
         self.running = False
         #: the breakpoint that stopped the last run (core.breakpoints.Hit), or None
@@ -351,8 +362,8 @@ class SessionController(QObject):
             if f is None:
                 return None
             if b is None:
-                return LayerValues(f.x, f.net, f.out, None, None, None)
-            return LayerValues(f.x, f.net, f.out, b.dout, b.dout_dnet, b.delta)
+                return LayerValues(f.x, f.net, f.out, None, None, None, sample=self.shown_sample)
+            return LayerValues(f.x, f.net, f.out, b.dout, b.dout_dnet, b.delta, sample=self.shown_sample)
         if p.caches[index] is None:
             return None
         cache = p.caches[index]
@@ -361,7 +372,8 @@ class SessionController(QObject):
             with np.errstate(all="ignore"):
                 dout, dout_dnet, delta = backward_factors(self.network, index, cache, p.douts[index])
         return LayerValues(p.inputs[index], cache.get("net"), p.outs[index], dout, dout_dnet, delta,
-                           self.revealed_units(index, "forward"), self.revealed_units(index, "backward"))
+                           self.revealed_units(index, "forward"), self.revealed_units(index, "backward"),
+                           self.shown_sample)
 
     def layer_grads(self, index: int) -> dict | None:
         """∂E/∂param by name for layer ``index`` in the shown pass, or None."""
@@ -374,17 +386,36 @@ class SessionController(QObject):
         return p.grads[index]
 
     def loss_values(self) -> tuple[float, np.ndarray] | None:
-        """(E, the per-output terms of sample 0) of the shown pass, or None."""
+        """(E of the batch, the per-output terms of the shown sample) of the shown pass, or None."""
         shown = self._shown_pass()
         if shown is None:
             return None
         kind, p = shown
         if kind == "record":
-            return None if p.loss is None else (p.loss.value, np.asarray(p.loss.terms)[0])
-        if p.loss is None:
-            return None
-        with np.errstate(all="ignore"):      # a diverging run overflows: shown as inf / NaN
-            return float(p.loss), np.asarray(self.network.loss.terms(p.z, p.yb))[0]
+            if p.loss is None:
+                return None
+            value, terms = p.loss.value, np.asarray(p.loss.terms)
+        else:
+            if p.loss is None:
+                return None
+            with np.errstate(all="ignore"):      # a diverging run overflows: shown as inf / NaN
+                value, terms = float(p.loss), np.asarray(self.network.loss.terms(p.z, p.yb))
+        return value, terms[min(self.shown_sample, len(terms) - 1)]
+
+    def batch_length(self) -> int:
+        """How many samples the shown pass has (0 before the first step)."""
+        shown = self._shown_pass()
+        if shown is None:
+            return 0
+        kind, p = shown
+        if kind == "record":
+            return 0 if p.forward is None else len(p.forward.layers[0].x)
+        return 0 if p.xb is None else len(p.xb)
+
+    def set_shown_sample(self, sample: int) -> None:
+        """Show sample ``sample`` of the batch in every panel."""
+        self.shown_sample = max(0, int(sample))
+        self.state_changed.emit()
 
     def status(self) -> dict[str, str]:
         """Texts for the status bar: ``phase`` (what comes next), ``iteration``,

@@ -5,11 +5,11 @@ from PySide6.QtCore import QMimeData, QPointF, Qt
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QTableWidgetSelectionRange
 
-from desktop_app.panels.diagram import FORWARD
+from desktop_app.panels.diagram import FORWARD, fmt
 from desktop_app.panels.formulas import saturation_summary
 from desktop_app.panels.palette import LAYER_MIME
 from desktop_app.session import Selection
-from gui_helpers import act, open_window, settle
+from gui_helpers import act, open_window, settle, table_texts
 
 
 @pytest.fixture(autouse=True)
@@ -154,3 +154,20 @@ def test_an_initialisers_settings_are_editable(qtbot):
     assert w[0, 0] != 0.15 and abs(w).max() < 1.0                # fresh N(0, 0.2²) draws
     window.undo_action.trigger()
     assert session.layers[0].params["W"][0, 0] == 0.15
+
+
+def test_choosing_a_sample_shows_it_in_the_table_and_on_the_diagram(qtbot):
+    window, session = open_window(qtbot, template="xor_mlp")
+    act(window, "step_phase")
+    settle(qtbot)
+    panel = window.panels["values"]
+    assert panel.sample.maximum() == 200 and panel.sample_of.text() == "of 200 in this batch"
+    panel.sample.setValue(5)
+    session.select(Selection(0, None, ()))
+    settle(qtbot)
+    x = session.x[4]
+    view = window.panels["diagram"]
+    assert view.neurons[(-1, 0)].values.text() == fmt(x[0])
+    assert table_texts(panel.inputs)[1][1] == f"{x[1]:.6g}"
+    out = session.network.forward(session.x[4:5])[0]
+    assert view.neurons[(1, 1)].values.text().endswith(f"out {fmt(out[1])}")

@@ -165,14 +165,14 @@ class BlockItem(_Clickable, QGraphicsRectItem):
 
 
 def value_summary(v) -> str:
-    """Two short lines on a layer's computed values: the range of ``out`` and
-    the size of δ (sample 0)."""
+    """Two short lines on a layer's computed values for the shown sample: the
+    range of ``out`` and the size of δ."""
     if v is None:
         return ""
-    out = np.asarray(v.out)[0]
+    out = v.of_sample("out")
     lines = [f"out ∈ [{fmt(float(out.min()))}, {fmt(float(out.max()))}]"]
     if v.delta is not None:
-        delta = np.abs(np.asarray(v.delta)[0])
+        delta = np.abs(v.of_sample("delta"))
         lines.append(f"mean |δ| = {fmt(float(delta.mean()))}")
     return "\n".join(lines)
 
@@ -382,7 +382,7 @@ class NetworkDiagram(QGraphicsView):
         s = self.session
         values = [s.layer_values(i) for i in range(len(s.layers))]
         grads = [s.layer_grads(i) for i in range(len(s.layers))]
-        x_values = None if values[0] is None else np.asarray(values[0].x)[0]
+        x_values = None if values[0] is None else values[0].of_sample("x")
         for (li, j), neuron in self.neurons.items():
             if li < 0:
                 text = "" if x_values is None else fmt(x_values[j])

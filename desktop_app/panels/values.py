@@ -4,7 +4,7 @@
 * *Input* — the layer's input x
 * *Parameters* — every weight and bias with its gradient ∂E/∂θ
 
-for the shown sample (the first of the batch). The layer is the selected one,
+for the shown sample of the batch (chosen here; the diagram shows the same one). The layer is the selected one,
 or else the one the debugger is at. NaN and ±inf cells are highlighted; select
 cells and press Ctrl+C (or right-click → Copy) to copy them as tab-separated text.
 """
@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QLabel, QMenu, QTableWidget,
-                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QLabel, QMenu, QSpinBox,
+                               QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from ..lecture_names import Names
 from ..session import SessionController
@@ -107,8 +107,20 @@ class ValuesPanel(QWidget):
         self.tabs.addTab(self.units, "Units")
         self.tabs.addTab(self.inputs, "Input")
         self.tabs.addTab(self.params, "Parameters")
+        self.sample = QSpinBox()
+        self.sample.setObjectName("values_sample")
+        self.sample.setToolTip("Which sample of the batch the diagram and this table show")
+        self.sample.setKeyboardTracking(False)
+        self.sample.valueChanged.connect(lambda v: self.session.set_shown_sample(v - 1))
+        self.sample_of = QLabel()
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Sample"))
+        row.addWidget(self.sample)
+        row.addWidget(self.sample_of)
+        row.addStretch(1)
         box = QVBoxLayout(self)
         box.addWidget(self.title)
+        box.addLayout(row)
         box.addWidget(self.tabs, 1)
         self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS, timeout=self.refresh)
         session.state_changed.connect(self._schedule)
@@ -143,8 +155,14 @@ class ValuesPanel(QWidget):
         names = Names(s.layers, s.input_shape)
         layer = s.layers[i]
         v = s.layer_values(i)
-        self.title.setText(f"Layer {i}: {layer!r}  —  sample 1 of the batch"
-                           + ("" if v is not None else "  (not computed yet: step forward)"))
+        self.title.setText(f"Layer {i}: {layer!r}" + ("" if v is not None else
+                                                        "  (not computed yet: step forward)"))
+        n = s.batch_length()
+        self.sample.blockSignals(True)
+        self.sample.setRange(1, max(1, n))
+        self.sample.setValue(min(s.shown_sample, max(0, n - 1)) + 1)
+        self.sample.blockSignals(False)
+        self.sample_of.setText(f"of {n} in this batch" if n else "")
         n_units = int(np.prod(s.shapes[i])) if i < len(s.shapes) else 0
         rows = []
         for j in range(min(n_units, MAX_ROWS)):
@@ -152,7 +170,7 @@ class ValuesPanel(QWidget):
             rows.append([label] + [None if v is None else v.get(k, j)
                                    for k in ("net", "out", "dout", "dout_dnet", "delta")])
         self.units.fill(rows)
-        x = None if v is None else _flat(v.x)
+        x = None if v is None else v.of_sample("x").ravel()
         n_in = int(np.prod(layer.input_shape)) if layer.input_shape else 0
         self.inputs.fill([[names.unit(i - 1, j) if len(layer.input_shape) == 1 else f"[{j}]",
                            None if x is None else x[j]] for j in range(min(n_in, MAX_ROWS))])
@@ -166,11 +184,6 @@ class ValuesPanel(QWidget):
                     label += " (frozen)"
                 prows.append([label, array[index], None if g is None else g[index]])
         self.params.fill(prows)
-
-
-def _flat(a):
-    """Sample 0 of a batch array, flattened; None stays None."""
-    return None if a is None else np.asarray(a)[0].ravel()
 
 
 if __name__ == "__main__":
