@@ -263,6 +263,11 @@ class LiveState(QObject):
         s.message.emit(f"Training with {s.optimizer.name}, batch size {job.batch_size}…")
         return True
 
+    def set_early_stopping(self, patience: int | None, restore_best: bool) -> None:
+        """Change early stopping of the running training (no effect when none runs)."""
+        if self.training:
+            self.run.worker.job.set_early_stopping(patience, restore_best)
+
     def pause(self) -> None:
         if self.training:
             self.run.pause()

@@ -140,6 +140,10 @@ class TrainerJob:
         self._samples = 0
         self.trainer.optimizer = _GradientTap(optimizer, self)
 
+    def set_early_stopping(self, patience: int | None, restore_best: bool) -> None:
+        """Change early stopping while training runs (from the next epoch's end on)."""
+        self.trainer.patience, self.trainer.restore_best = patience, restore_best
+
     # --- the worker calls these --------------------------------------------------------
     def advance(self, n: int) -> str | None:
         t = self.trainer
@@ -335,6 +339,7 @@ class ProcessTrainerJob:
         self._conn = Connection(ours.detach())
         self._conn.send(payload)
         self._last = None
+        self._early_stopping = (settings.patience, settings.restore_best)
 
     def _ask(self, *message):
         try:
@@ -350,7 +355,7 @@ class ProcessTrainerJob:
         return reply
 
     def advance(self, n: int) -> str | None:
-        sync = {"hyper": dict(self.optimizer.hyper),
+        sync = {"hyper": dict(self.optimizer.hyper), "early_stopping": self._early_stopping,
                 "rates": {i: layer.rate for i, layer in enumerate(self.net.layers) if hasattr(layer, "rate")},
                 "enabled": [bp.enabled for bp in self.breakpoints]}
         _, reason, hit = self._ask("advance", n, sync)
@@ -369,6 +374,10 @@ class ProcessTrainerJob:
             except RuntimeError:
                 pass
         return self._last
+
+    def set_early_stopping(self, patience: int | None, restore_best: bool) -> None:
+        """Change early stopping while training runs (sent with the next chunk)."""
+        self._early_stopping = (patience, restore_best)
 
     def alive(self) -> bool:
         return self._process.poll() is None
@@ -414,6 +423,7 @@ def child_main(fd: int) -> None:
             if message[0] == "advance":
                 _, n, sync = message
                 optimizer.hyper.update(sync["hyper"])
+                job.set_early_stopping(*sync["early_stopping"])
                 for i, rate in sync["rates"].items():
                     net.layers[i].rate = rate
                 for bp, enabled in zip(job.breakpoints, sync["enabled"]):

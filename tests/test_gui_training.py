@@ -191,3 +191,21 @@ def test_training_refuses_without_data(qtbot):
     s.error.connect(errors.append)
     assert not live_state(s).start_training(TrainingSettings())
     assert errors and "Cannot train yet" in errors[0]
+
+
+def test_early_stopping_switched_on_while_training(qtbot):
+    s = SessionController()
+    net = Network([Dense(1)], input_shape=(1,), loss="mse")
+    x, y = TOY_DATASETS["noisy_line"].generate(n=60, noise=0.3)
+    s.set_network(net, SGD(lr=0.1), x, y)
+    panel = TrainingPanel(s)
+    qtbot.addWidget(panel)
+    panel.epochs.setValue(1_000_000)
+    panel.val_split.setValue(0.3)
+    live = live_state(s)
+    panel.train_button.click()
+    assert panel.patience.isEnabled() and not panel.batch.isEnabled()
+    qtbot.waitUntil(lambda: live.iteration > 20, timeout=5000)
+    with qtbot.waitSignal(live.finished, timeout=20_000) as blocker:
+        panel.patience.setValue(2)
+    assert "Stopped early" in blocker.args[0]

@@ -6,7 +6,8 @@ Cancel, a progress bar, and live curves of the loss and accuracy.
   So can the dropout rates of the network's Dropout layers.
 * Batch size: 1 is stochastic gradient descent, N (all training samples)
   full-batch gradient descent, anything between mini-batch.
-* Validation split, early-stopping patience and restore-best apply when
+* Early-stopping patience and restore-best can be changed while training runs;
+  batch size, epochs, validation split and seed shape the run and apply when
   training starts.
 * Curves: training and validation loss (top) and accuracy (bottom) per epoch;
   a dashed line marks the best epoch when early stopping is on. They update
@@ -158,6 +159,8 @@ class TrainingPanel(QWidget):
         self.full_button.clicked.connect(self._full_batch)
         self.batch.valueChanged.connect(self._batch_changed)
         self.train_button.clicked.connect(self.start)
+        self.patience.valueChanged.connect(self._early_stopping_changed)
+        self.restore_best.toggled.connect(self._early_stopping_changed)
         self.pause_button.toggled.connect(self._pause_toggled)
         self.cancel_button.clicked.connect(self.live.cancel)
         self.clear_button.clicked.connect(self.live.clear_history)
@@ -223,8 +226,9 @@ class TrainingPanel(QWidget):
         self.pause_button.setEnabled(running)
         self.cancel_button.setEnabled(running)
         self.optimizer_choice.setEnabled(not running)
-        for w in (self.val_split, self.seed, self.epochs, self.patience, self.restore_best, self.batch,
-                  self.sgd_button, self.full_button):
+        # these shape the run (its batches, its split) and apply when training starts;
+        # the optimizer's hyperparameters, dropout rates and early stopping stay editable
+        for w in (self.val_split, self.seed, self.epochs, self.batch, self.sgd_button, self.full_button):
             w.setEnabled(not running)
         if not running:
             self.pause_button.blockSignals(True)
@@ -259,6 +263,12 @@ class TrainingPanel(QWidget):
         n = 0 if self.session.x is None else len(self.session.x)
         kind = "SGD" if value == 1 else "full batch" if n and value >= n else "mini-batch"
         self.batch.setSuffix(f"   ({kind})")
+
+    def _early_stopping_changed(self, *_) -> None:
+        self.settings.patience = self.patience.value() or None
+        self.settings.restore_best = self.restore_best.isChecked()
+        self.live.set_early_stopping(self.settings.patience, self.settings.restore_best)
+        self.refresh_curves()
 
     def current_settings(self) -> TrainingSettings:
         return TrainingSettings(epochs=self.epochs.value(), batch_size=self.batch.value(),
