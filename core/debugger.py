@@ -240,6 +240,7 @@ class Debugger:
         self._in_order.flags.writeable = False
         self._phase, self._layer, self._unit = "forward", 0, 0
         self.state = PassState(self._n_layers, 0, 0, 0)
+        self._state_shared = False            # a snapshot holds self.state: copy before changing it
         self._last_pass: PassState | None = None
         self._last_record = None
         self.breakpoints: list[Breakpoint] = [NonFinite()]
@@ -385,8 +386,15 @@ class Debugger:
             self._rng_state_cache = self.rng.bit_generator.state
         return self._rng_state_cache
 
+    def _own_state(self) -> PassState:
+        """``self.state``, copied first if a snapshot holds it (copy on write: a
+        step that only reveals units costs no copy)."""
+        if self._state_shared:
+            self.state, self._state_shared = self.state.copy(), False
+        return self.state
+
     def _compute_layer(self, i: int) -> None:
-        st, layer = self.state, self.net.layers[i]
+        st, layer = self._own_state(), self.net.layers[i]
         if self._phase == "forward":
             if i == 0:
                 self._begin_batch()
@@ -425,7 +433,7 @@ class Debugger:
             self._phase, self._layer = "update", None
 
     def _compute_loss(self) -> None:
-        st, net = self.state, self.net
+        st, net = self._own_state(), self.net
         st.z = net.loss_input(st.outs[-1], st.caches)
         st.loss = net.loss.value(st.z, st.yb)
         st.dloss = net.loss.grad(st.z, st.yb)
@@ -433,7 +441,7 @@ class Debugger:
 
     def _compute_update(self) -> PassState:
         """Apply the optimizer, then move on to the next iteration; returns the finished pass."""
-        st, layers = self.state, self.net.layers
+        st, layers = self._own_state(), self.net.layers
         st.old_params = tuple(dict.copy(layer.params) for layer in layers)
         self.optimizer.step(self.net, st.grads)
         st.new_params = tuple(dict.copy(layer.params) for layer in layers)
@@ -545,7 +553,8 @@ class Debugger:
         weights = tuple(param_refs(layer) for layer in self.net.layers)
         opt_state = tuple(getattr(self.optimizer, "state", {}).items())
         fresh = self.state.indices is None          # nothing computed yet in this iteration
-        state = None if fresh else self.state.copy()
+        state = None if fresh else self.state
+        self._state_shared = not fresh
         values = (weights, opt_state, self._rng_state(), self.x, self._order,
                   (self.iteration, self.epoch, self.batch, self._phase, self._layer, self._unit),
                   state, last_pass, last_record)
@@ -616,6 +625,7 @@ class Debugger:
         self.rng.bit_generator.state = self._rng_state_cache = rng
         (self.iteration, self.epoch, self.batch, self._phase, self._layer, self._unit) = position
         self.state = state or PassState(self._n_layers, self.iteration, self.epoch, self.batch)
+        self._state_shared = state is not None     # the snapshot may stay in history (replay)
         self._last_pass, self._last_record = last_pass, last_record
         self.watches.truncate(self.iteration)
 
