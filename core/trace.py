@@ -1,9 +1,10 @@
 """Frozen records of what the debugger computed.
 
-Every record is a frozen dataclass. The arrays it holds are *copies* taken when
-the record was made, marked read-only (``a.flags.writeable is False``), so
-nothing a caller holds changes when training goes on. Shapes below use ``N``
-for the batch size; ``...`` is the sample shape of that layer.
+Every record is a frozen dataclass. The arrays it holds are *copies*, marked
+read-only (``a.flags.writeable is False``), so nothing a caller holds changes
+when training goes on. Records of one pass share the copy of an array they
+both show (layer i's ``x`` is layer i−1's ``out``). Shapes below use ``N`` for
+the batch size; ``...`` is the sample shape of that layer.
 
 Every record has ``phase`` ("forward", "loss", "backward", "update", or
 "iteration" / "epoch" for the summaries), ``iteration`` (how many updates came
