@@ -88,12 +88,15 @@ class HyperForm(QWidget):
                                       + (" (used from the next update)" if self.session.running else ""))
         self.show_values()
 
-    def show_values(self) -> None:
-        """Show the optimizer's current values in the fields."""
+    def show_values(self, skip_focused: bool = False) -> None:
+        """Show the optimizer's current values in the fields (with ``skip_focused``, not in
+        the one the user is typing in)."""
         opt = self.optimizer
         if opt is None:
             return
         for (name, part), widget in self.fields.items():
+            if skip_focused and widget.hasFocus():
+                continue
             value = opt.hyper[name]
             if isinstance(widget, QCheckBox):
                 widget.blockSignals(True)

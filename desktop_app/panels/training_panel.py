@@ -183,6 +183,8 @@ class TrainingPanel(QWidget):
     def _on_state_changed(self) -> None:
         if self.hyper.optimizer is not self.session.optimizer:
             self._show_optimizer()
+        else:
+            self.hyper.show_values(skip_focused=True)     # e.g. η changed in the toolbar
 
     def _show_optimizer(self) -> None:
         opt = self.session.optimizer
