@@ -307,13 +307,14 @@ class LiveState(QObject):
 
     def _on_finished(self, reason: str) -> None:
         s = self.session
-        hit = self.run.worker.job.hit
-        if hit is not None and hasattr(s, "last_hit"):
-            s.last_hit = hit
         s.running = False
         s.running_changed.emit(False)
         # a fresh debugger over the trained weights: stepping (and step back) go on from here
         s.set_optimizer(s.optimizer)
+        hit = self.run.worker.job.hit
+        if hit is not None and hasattr(s, "breakpoints_changed"):
+            s.last_hit = hit                  # the breakpoints panel highlights the one that hit
+            s.breakpoints_changed.emit()
         self.training_changed.emit(False)
         self.finished.emit(reason)
         s.stopped.emit(reason)

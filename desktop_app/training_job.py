@@ -358,9 +358,9 @@ class ProcessTrainerJob:
         sync = {"hyper": dict(self.optimizer.hyper), "early_stopping": self._early_stopping,
                 "rates": {i: layer.rate for i, layer in enumerate(self.net.layers) if hasattr(layer, "rate")},
                 "enabled": [bp.enabled for bp in self.breakpoints]}
-        _, reason, hit = self._ask("advance", n, sync)
-        if hit is not None:
-            self.hit = hit
+        _, reason, hit, index = self._ask("advance", n, sync)
+        if hit is not None:           # the child hit its copy of breakpoint ``index``: point at ours
+            self.hit = dataclasses.replace(hit, breakpoint=self.breakpoints[index])
         if reason is not None:
             self._last = self._ask("snapshot")[1]
             self.close()
@@ -429,7 +429,9 @@ def child_main(fd: int) -> None:
                 for bp, enabled in zip(job.breakpoints, sync["enabled"]):
                     bp.enabled = enabled
                 reason = job.advance(n)
-                conn.send(("advanced", reason, job.hit))
+                index = None if job.hit is None else \
+                    next(i for i, bp in enumerate(job.breakpoints) if bp is job.hit.breakpoint)
+                conn.send(("advanced", reason, job.hit, index))
             elif message[0] == "snapshot":
                 snap = job.snapshot()
                 conn.send(("snapshot", dataclasses.replace(snap, weights=net.get_weights(),

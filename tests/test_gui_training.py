@@ -138,13 +138,14 @@ def test_learning_rate_edited_while_training_is_used(qtbot):
 
 def test_breakpoints_stop_full_speed_training(qtbot):
     s = xor_session()
-    s.debugger.add_breakpoint("iteration", n=25)
+    bp = s.add_breakpoint("iteration", n=25)
     live = live_state(s)
     with qtbot.waitSignal(live.finished, timeout=10_000) as blocker:
         live.start_training(TrainingSettings(epochs=1000, batch_size=8))
     assert blocker.args[0].startswith("Breakpoint:")
     assert live.iteration == 25
     assert s.optimizer.state[(0, "W")]["step"] == 25
+    assert s.last_hit.breakpoint is bp and bp in s.breakpoints()      # highlighted in the panel
 
 
 def test_a_far_too_large_learning_rate_diverges_without_crashing(qtbot):

@@ -84,3 +84,14 @@ def test_a_crashed_child_is_reported(qtbot):
     assert "stopped by an error" in blocker.args[0]
     assert errors and "stopped by an error" in errors[0]
     assert not s.running
+
+
+def test_breakpoints_stop_a_child_process_run_and_the_hit_is_ours(qtbot):
+    s = big_session()
+    bp = s.add_breakpoint("iteration", n=4)
+    live = live_state(s)
+    with qtbot.waitSignal(live.finished, timeout=60_000) as blocker:
+        live.start_training(TrainingSettings(epochs=100, batch_size=10))
+    assert blocker.args[0].startswith("Breakpoint:")
+    assert live.iteration == 4 and s.optimizer.state[(0, "W")]["step"] == 4
+    assert s.last_hit is not None and s.last_hit.breakpoint is bp
