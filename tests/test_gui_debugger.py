@@ -58,6 +58,9 @@ def test_stepping_the_worked_example_shows_the_lecture_numbers(qtbot):
     params = table_texts(window.panels["values"].params)
     assert ["w5", "0.4", "0.082167"] == params[0]
     assert "δ 0.1385" in diagram_texts(window)["neuron (1, 0)"]
+    view = window.panels["diagram"]                 # hovering shows the numbers
+    assert view.edges[(1, "W", (0, 0))].toolTip().startswith("w5 = 0.4\n∂E/∂w5 = 0.08217")
+    assert view.neurons[(1, 0)].toolTip() == "o1: net 1.106, out 0.7514, δ 0.1385"
     assert "backward layer 0" in window.status_labels["phase"].text()
 
     act(window, "step_phase")                      # the rest of the backward pass
