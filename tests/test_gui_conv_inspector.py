@@ -237,3 +237,13 @@ def test_a_preset_fills_the_middle_of_a_5_by_5_kernel(session, inspector):
     presets.activated.emit(presets.currentIndex())
     np.testing.assert_array_equal(session.network.layers[2].params["W"][4, 1], kernel_preset("laplacian", (5, 5)))
     assert inspector.editor.table.item(2, 2).text() == "-4"
+
+
+def test_a_colour_input_shows_its_channels_and_the_colour_picture(session, inspector):
+    net = Network([Conv2D(2, 3)], input_shape=(3, 6, 6))
+    x = np.random.default_rng(4).random((2, 3, 6, 6))
+    session.set_network(net, x=x, y=np.zeros((2, 2, 4, 4)))
+    inspector.refresh()
+    input_row = inspector.rows[-1]
+    assert input_row.plots["input"].tiles.shape == (2, 2, 6, 6)     # R, G, B tiles (+ one empty)
+    np.testing.assert_array_equal(input_row.colour_image.image, np.moveaxis(x[0], 0, -1))

@@ -413,6 +413,8 @@ class ConvInspector(QWidget):
 
     def _draw(self, net) -> None:
         self.rows[-1].set_maps("input", self.sample, lambda c, i, j: f"input[{c}, {i}, {j}]")
+        if self.sample.shape[0] == 3:
+            self.rows[-1].show_colour(self.sample)
         for index, row in self.rows.items():
             if index < 0:
                 continue

@@ -47,6 +47,7 @@ class LayerMapsView(QWidget):
         layout.addWidget(self.graphics)
         self.plots: dict[str, MosaicPlot] = {}
         self.arrays: dict[str, np.ndarray] = {}
+        self.colour: pg.PlotItem | None = None
         titles = {"input": "input (what the network receives)", "kernel": "kernels  (row: input ch., column: output ch.)",
                   "net": "net: before the activation", "out": "out: after the activation",
                   "net=out": "output (no activation)", "pool": "output"}
@@ -58,6 +59,24 @@ class LayerMapsView(QWidget):
             self.plots[key] = plot
             plot.hovered.connect(self.hovered)
             plot.cell_clicked.connect(lambda a, b, i, j, key=key: self._clicked(key, a, b, i, j))
+
+    def show_colour(self, sample: np.ndarray) -> None:
+        """Beside the per-channel tiles of a 3-channel input, the same array as
+        one colour picture (red, green, blue; its minimum black, its maximum white)."""
+        if self.colour is None:
+            self.colour = self.graphics.addPlot(title="as a colour picture")
+            self.colour.setMenuEnabled(False)
+            self.colour.hideButtons()
+            self.colour.invertY(True)
+            self.colour.setAspectLocked(True)
+            self.colour.hideAxis("left")
+            self.colour.hideAxis("bottom")
+            self.colour.vb.setMouseEnabled(x=False, y=False)
+            self.colour_image = pg.ImageItem(axisOrder="row-major")
+            self.colour.addItem(self.colour_image)
+        lo, hi = float(sample.min()), float(sample.max())
+        self.colour_image.setImage(np.moveaxis(sample, 0, -1), autoLevels=False,
+                                   levels=(lo, hi if hi > lo else lo + 1))
 
     def set_maps(self, kind: str, maps: np.ndarray, describe) -> None:
         """Show ``maps`` (C, H, W) in mosaic ``kind``; ``describe(channel, row, col)`` names a cell on hover."""
