@@ -337,12 +337,17 @@ class ProcessTrainerJob:
                                          pass_fds=[theirs.fileno()])
         theirs.close()
         self._conn = Connection(ours.detach())
-        self._conn.send(payload)
+        #: sent by the worker thread with the first request: sending blocks until the
+        #: child, still starting up, reads it, and the GUI thread must not wait for that
+        self._payload = payload
         self._last = None
         self._early_stopping = (settings.patience, settings.restore_best)
 
     def _ask(self, *message):
         try:
+            if self._payload is not None:
+                self._conn.send(self._payload)
+                self._payload = None
             self._conn.send(message)
             reply = self._conn.recv()
         except (EOFError, OSError):
