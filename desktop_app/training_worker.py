@@ -1,10 +1,12 @@
 """Training off the GUI thread.
 
 The GUI thread never trains. A :class:`TrainingWorker` lives in a ``QThread``
-and advances a *job* in small chunks (each about 20 ms of work), checking
-between chunks whether Pause or Cancel was asked for — so both take effect
-within 100 ms. After a chunk, at most 30 times a second, the worker asks the job
-for a *snapshot*: copies of whatever the views draw (weights, gradients, curves).
+and advances a *job* in small chunks (each about 20 ms of work, but at least
+one iteration), checking between chunks whether Pause or Cancel was asked for —
+so both take effect within 100 ms unless one iteration takes longer (LeNet-5 at
+batch 64 takes 60–250 ms here). After a chunk, at most 30 times a second, the
+worker asks the job for a *snapshot*: copies of whatever the views draw
+(weights, gradients, curves).
 The GUI side (:class:`TrainingRun`) reads the latest snapshot from a 30 Hz
 timer; views therefore redraw at most 30 times a second, however fast the
 engine steps.
@@ -13,11 +15,12 @@ A job is any object with
 
 * ``advance(n) -> str | None`` — do ``n`` iterations; return why it must stop
   (finished, early stopping, NaN, a breakpoint) or None to go on,
-* ``snapshot() -> object``     — an immutable copy of the state to show.
+* ``snapshot() -> object``     — an immutable copy of the state to show,
 
-:class:`desktop_app.training_job.TrainerJob` (one network) and
-:class:`desktop_app.training_job.CompareJob` (several side by side) are the two
-jobs the app runs.
+and optionally ``close()``, called when the run ends. The jobs the app runs are
+in :mod:`desktop_app.training_job`: ``TrainerJob`` (one network, in this
+thread), ``ProcessTrainerJob`` (one big network, in a child process) and
+``CompareJob`` (several copies side by side).
 """
 from __future__ import annotations
 
