@@ -149,6 +149,7 @@ class LiveState(QObject):
         self._debugger = None
         self._debugger_iteration: int | None = None
         self.run = None
+        self._trained = None                  # the network the current run trains
         self.last_progress = None
         #: the built-in data chosen in the toy-data panel: {"name": ..., "n": ..., "seed": ...}
         self.dataset: dict | None = None
@@ -161,6 +162,8 @@ class LiveState(QObject):
 
     # --- tracking while stepping ------------------------------------------------------
     def _on_network_changed(self) -> None:
+        if self.training and self.session.network is not self._trained:
+            self.cancel()                     # a template or project replaced the network mid-run
         net = self.session.network
         self._seen = _references(net)
         self.deltas = [{} for _ in self._seen]
@@ -252,6 +255,7 @@ class LiveState(QObject):
         except LayerLabError as e:
             s.error.emit(str(e))
             return False
+        self._trained = s.network
         self.run = TrainingRun(job, self)
         self.run.snapshot.connect(self._apply_snapshot)
         self.run.failed.connect(s.error)
@@ -288,6 +292,8 @@ class LiveState(QObject):
 
     def _apply_snapshot(self, snap) -> None:
         """Take over a worker snapshot (GUI thread, ≤ 30 Hz) and tell the views."""
+        if self.session.network is not self._trained:
+            return                            # the network was replaced: this run's results are moot
         if snap.weights is not None:          # trained in another process: copy its results in
             self.session.network.set_weights(snap.weights)
             self.session.optimizer.set_state(snap.optimizer_state)

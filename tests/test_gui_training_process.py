@@ -95,3 +95,14 @@ def test_breakpoints_stop_a_child_process_run_and_the_hit_is_ours(qtbot):
     assert blocker.args[0].startswith("Breakpoint:")
     assert live.iteration == 4 and s.optimizer.state[(0, "W")]["step"] == 4
     assert s.last_hit is not None and s.last_hit.breakpoint is bp
+
+
+def test_loading_another_network_mid_run_cancels_it_cleanly(qtbot):
+    s = big_session()
+    live = live_state(s)
+    live.start_training(TrainingSettings(epochs=100_000, batch_size=10))
+    qtbot.waitUntil(lambda: live.iteration > 0, timeout=30_000)
+    with qtbot.waitSignal(live.finished, timeout=10_000) as blocker:
+        s.set_network(Network([Dense(2)], input_shape=(3,)), Adam(), np.zeros((4, 3)), np.zeros((4, 2)))
+    assert blocker.args == ["Cancelled."]
+    assert s.network.layers[0].params["W"].shape == (3, 2)      # untouched by the old run's results
