@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import signal
 import socket
 import subprocess
 import sys
@@ -318,7 +319,10 @@ class ProcessTrainerJob:
     Before each chunk the job sends the current learning rate and other
     hyperparameters, dropout rates and breakpoint switches, so edits made while
     training apply at once, as with a thread. ``net`` and ``optimizer`` are only
-    read here (on the worker thread), never written."""
+    read here (on the worker thread), never written.
+
+    Pause freezes the child with SIGSTOP (where the system has it), so it takes
+    effect at once even when one iteration takes longer than 100 ms."""
 
     def __init__(self, net, optimizer, x, y, settings: TrainingSettings, watch_keys=(),
                  start_iteration: int = 0, history: dict | None = None, breakpoints=()):
@@ -387,9 +391,20 @@ class ProcessTrainerJob:
     def alive(self) -> bool:
         return self._process.poll() is None
 
+    def suspend(self) -> None:
+        """Freeze the child at once, even in the middle of an iteration (Pause)."""
+        if hasattr(signal, "SIGSTOP") and self.alive():
+            self._process.send_signal(signal.SIGSTOP)
+
+    def unsuspend(self) -> None:
+        """Let a frozen child go on (Resume, or Cancel, which ends the current iteration first)."""
+        if hasattr(signal, "SIGCONT") and self.alive():
+            self._process.send_signal(signal.SIGCONT)
+
     def close(self) -> None:
         """Stop the child process (after the run, or when it is cancelled)."""
         if self.alive():
+            self.unsuspend()
             try:
                 self._conn.send(("stop",))
                 self._process.wait(2)

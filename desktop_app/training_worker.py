@@ -17,7 +17,8 @@ A job is any object with
   (finished, early stopping, NaN, a breakpoint) or None to go on,
 * ``snapshot() -> object``     — an immutable copy of the state to show,
 
-and optionally ``close()``, called when the run ends. The jobs the app runs are
+and optionally ``close()``, called when the run ends, and ``suspend()`` /
+``unsuspend()`` for a job that can stop at once, mid-iteration, on Pause. The jobs the app runs are
 in :mod:`desktop_app.training_job`: ``TrainerJob`` (one network, in this
 thread), ``ProcessTrainerJob`` (one big network, in a child process) and
 ``CompareJob`` (several copies side by side).
@@ -60,13 +61,23 @@ class TrainingWorker(QObject):
     # --- control (any thread) ---------------------------------------------------
     def pause(self) -> None:
         self._go.clear()
+        suspend = getattr(self.job, "suspend", None)      # a child process stops at once
+        if suspend is not None:
+            suspend()
 
     def resume(self) -> None:
+        self._unsuspend()
         self._go.set()
 
     def cancel(self) -> None:
         self._cancel.set()
+        self._unsuspend()
         self._go.set()
+
+    def _unsuspend(self) -> None:
+        unsuspend = getattr(self.job, "unsuspend", None)
+        if unsuspend is not None:
+            unsuspend()
 
     @property
     def is_paused(self) -> bool:

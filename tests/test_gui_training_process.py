@@ -9,6 +9,12 @@ from desktop_app.session import SessionController
 from desktop_app.training_job import PROCESS_MIN_PARAMS, ProcessTrainerJob, TrainerJob, TrainingSettings
 
 
+def process_state(pid: int) -> str:
+    """The state letter of a process (R running, S sleeping, T stopped), from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
+
+
 def big_session():
     s = SessionController()
     net = Network([Dense(200, activation="relu"), Dense(3, activation="softmax")],
@@ -60,13 +66,17 @@ def test_pause_and_cancel_a_child_process_run(qtbot):
     live.start_training(TrainingSettings(epochs=100_000, batch_size=10))
     qtbot.waitUntil(lambda: live.iteration > 0, timeout=30_000)
     live.pause()
-    qtbot.waitUntil(lambda: live.run.worker.is_paused, timeout=1000)
+    process = live.run.worker.job._process
+    qtbot.waitUntil(lambda: process_state(process.pid) == "T", timeout=100)    # frozen within 100 ms
     qtbot.wait(200)
     paused_at = live.run.worker.latest().iteration
     qtbot.wait(300)
     assert live.run.worker.latest().iteration == paused_at
+    live.resume()
+    qtbot.waitUntil(lambda: live.run.worker.latest().iteration > paused_at, timeout=10_000)
+    live.pause()
     with qtbot.waitSignal(live.finished, timeout=5000) as blocker:
-        live.cancel()
+        live.cancel()                        # cancel a paused run
     assert blocker.args == ["Cancelled."]
     assert s.optimizer.state[(0, "W")]["step"] == live.iteration
     assert not live.run.worker.job.alive()
