@@ -1,7 +1,9 @@
 """Does the window keep up while LeNet-5 trains, and what does drawing cost training?
 
-Trains LeNet-5 (batch 64, Adam, generated digits) in the app's worker thread,
-three times for the same duration:
+Trains LeNet-5 (batch 64, Adam, generated digits) as the app does — a network
+this big trains in a child process driven by the worker thread, so drawing and
+training do not take turns on Python's global lock — several times for the
+same duration:
 
 1. **no window** — the training worker alone;
 2. **views open, as the app runs** — the training curves, the weights heatmap
