@@ -106,13 +106,24 @@ class MatrixPlot(QWidget):
         limit = limit if limit > 0 else 1.0
         self.image.setImage(image, autoLevels=False, levels=(-limit, limit))
         self.colorbar.setLevels((-limit, limit))
-        if image.shape != self._shape:
+        shape = (np.shape(array), image.shape)
+        if shape != self._shape:
             # cell (r, c) covers [c − ½, c + ½] × [r − ½, r + ½], so ticks fall on cell centres
-            self._shape = image.shape
+            self._shape = shape
             self.image.setRect(QRectF(-0.5, -0.5, image.shape[1], image.shape[0]))
-            for axis, n in (("left", image.shape[0]), ("bottom", image.shape[1])):
-                step = max(1, int(np.ceil(n / 10)))
-                self.plot.getAxis(axis).setTickSpacing(major=step, minor=step)
+            kernels = np.ndim(array) == 4
+            self.plot.setAspectLocked(kernels)          # kernels keep their square cells
+            for axis, n, count in (("left", image.shape[0], np.shape(array)[0]),
+                                   ("bottom", image.shape[1], np.shape(array)[1] if kernels else 0)):
+                item = self.plot.getAxis(axis)
+                if kernels:                            # one tick per kernel row / column: the channel
+                    size = np.shape(array)[2 if axis == "left" else 3]
+                    item.setTicks([[((size + 1) * k + (size - 1) / 2, str(k))
+                                    for k in range(0, count, max(1, count // 16))]])
+                else:
+                    item.setTicks(None)
+                    step = max(1, int(np.ceil(n / 10)))
+                    item.setTickSpacing(major=step, minor=step)
             self.plot.setRange(xRange=(-0.5, image.shape[1] - 0.5), yRange=(-0.5, image.shape[0] - 0.5),
                                padding=0.02)
 
