@@ -256,6 +256,8 @@ class LiveState(QObject):
             s.error.emit(str(e))
             return False
         self._trained = s.network
+        if self.run is not None:
+            self.run.deleteLater()            # the previous, finished run
         self.run = TrainingRun(job, self)
         self.run.snapshot.connect(self._apply_snapshot)
         self.run.failed.connect(s.error)
