@@ -1,6 +1,8 @@
 """Stepping the lecture's worked example through the main window: the diagram,
 the values table, the chain-rule panel and the status bar show the lecture's
 numbers; step back restores them; breakpoints stop a diverging run."""
+import re
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -210,3 +212,74 @@ def test_a_what_if_edit_mid_pass_is_undone_by_step_back(qtbot):
     act(window, "step_back")
     assert session.network.layers[1].params["W"][0, 0] == 0.4
     assert not session.history.can_undo()                # not a builder edit
+
+
+def test_every_breakpoint_kind_is_added_disabled_enabled_and_removed_in_the_panel(qtbot):
+    from core.breakpoints import KINDS
+    window, session = open_window(qtbot)
+    panel = window.panels["breakpoints"]
+    add = panel.findChild(QPushButton, "add_breakpoint")
+    remove = panel.findChild(QPushButton, "remove_breakpoint")
+    for kind in KINDS:
+        before = len(session.breakpoints())
+        panel.kind.setCurrentText(kind)
+        qtbot.mouseClick(add, Qt.LeftButton)
+        assert panel.error_label.text() == "", kind          # the form's defaults are valid settings
+        assert len(session.breakpoints()) == before + 1 and session.breakpoints()[-1].kind == kind
+        row = panel.table.rowCount() - 1
+        assert panel.table.item(row, 1).text().startswith(kind)
+        panel.table.item(row, 0).setCheckState(Qt.Unchecked)
+        assert session.breakpoints()[-1].enabled is False
+        panel.table.item(row, 0).setCheckState(Qt.Checked)
+        assert session.breakpoints()[-1].enabled is True
+        panel.table.setCurrentCell(row, 1)
+        qtbot.mouseClick(remove, Qt.LeftButton)
+        assert len(session.breakpoints()) == before and panel.table.rowCount() == before
+        assert kind not in [bp.kind for bp in session.breakpoints()[1:]]
+
+
+def test_a_layer_breakpoint_offers_the_networks_layers():
+    from desktop_app.panels.breakpoints import BreakpointsPanel
+    from desktop_app.session import SessionController
+    session = SessionController()
+    session.load_template("worked_example")
+    panel = BreakpointsPanel(session)
+    panel.kind.setCurrentText("enter_layer")               # layer is required: no "any layer"
+    combo = panel.setting_controls["layer"]
+    assert [combo.itemData(i) for i in range(combo.count())] == [0, 1]
+    panel.kind.setCurrentText("grad_norm_above")           # layer is optional
+    assert panel.setting_controls["layer"].itemText(0) == "any layer"
+    panel.deleteLater()
+
+
+def test_every_debugger_control_is_a_button_a_menu_item_and_a_shortcut(qtbot):
+    from PySide6.QtWidgets import QToolBar
+    from desktop_app.panels.debugger_actions import ACTIONS
+    window, session = open_window(qtbot)
+    toolbar = window.findChild(QToolBar, "debugger_toolbar")
+    assert [key for key, *_ in ACTIONS] == ["step_unit", "step_layer", "step_phase", "step_iteration",
+                                            "step_epoch", "step_back", "run", "pause", "reset"]
+    shortcuts = set()
+    for key, text, shortcut, _tip in ACTIONS:
+        action = window.debugger_actions.actions[key]
+        assert action in window.debug_menu.actions() and action in toolbar.actions(), key
+        assert toolbar.widgetForAction(action).isVisible(), key          # a button on screen
+        assert action.shortcut().toString() == shortcut                 # the menu shows it beside the text
+        assert action.toolTip().endswith(f"({shortcut})"), key
+        shortcuts.add(shortcut)
+    assert len(shortcuts) == len(ACTIONS)                               # no two share a key
+
+
+def test_the_chain_rule_panel_reads_as_the_lecture_writes_it(qtbot):
+    window, session = open_window(qtbot)
+    for step in ("step_phase", "step_layer", "step_layer"):     # forward, loss, output layer backward
+        act(window, step)
+    session.select(Selection(1, "W", (0, 0)))                     # w5
+    settle(qtbot)
+    lines = window.panels["chain_rule"].plain_text().splitlines()
+    # the panel writes out_o1 as out with a subscript o1 (rich text), which plain text runs together
+    assert lines[0] == "∂E/∂w₅ = ∂E/∂outo1 · ∂outo1/∂neto1 · ∂neto1/∂w₅"
+    assert lines[1].strip() == "= 0.741 · 0.187 · 0.593 = 0.082"
+    assert lines[2].startswith("w₅⁺ = w₅ − η · ∂E/∂w₅ = 0.4 − 0.5 · 0.082 = 0.359")
+    assert re.search(r'vertical-align:sub;">o1</span>', window.panels["chain_rule"].text.toHtml())
+    assert lines[3].startswith("Finite-difference check:") and lines[3].endswith("✓")

@@ -122,16 +122,18 @@ class BreakpointsPanel(QWidget):
         for name, p in inspect.signature(KINDS[kind].__init__).parameters.items():
             if name == "self":
                 continue
-            default = None if p.default is inspect.Parameter.empty else p.default
-            control = self._control(name, default)
+            required = p.default is inspect.Parameter.empty
+            control = self._control(name, None if required else p.default, required)
             control.setObjectName(f"bp_{name}")
             self.setting_controls[name] = control
             self.settings_form.addRow(name.replace("_", " "), control)
 
-    def _control(self, name: str, default):
+    def _control(self, name: str, default, required: bool = False):
+        """A field for one setting; a required layer offers only the network's layers."""
         if name in LAYER_SETTINGS:
             combo = QComboBox()
-            combo.addItem("any layer" if default is None else "—", None)
+            if not required:
+                combo.addItem("any layer", None)
             for i in range(len(self.session.layers)):
                 combo.addItem(f"layer {i}: {type(self.session.layers[i]).__name__}", i)
             return combo
