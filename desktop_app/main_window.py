@@ -59,6 +59,8 @@ class MainWindow(QMainWindow):
         #: False for --screenshot runs, which must not overwrite the user's layout
         self.remember_layout = True
         self.docks: dict[str, QDockWidget] = {}
+        #: "image" or "flat": the kind of network the tabs in front were chosen for
+        self._front_for: str | None = None
 
         self.notice = NoticeBar()
         self._center = QWidget()
@@ -78,6 +80,7 @@ class MainWindow(QMainWindow):
         session.stopped.connect(self._on_stopped)
         session.state_changed.connect(self._update_status)
         session.network_changed.connect(self._update_status)
+        session.network_changed.connect(self._front_panels_for_network)
         session.history_changed.connect(self._update_undo_actions)
         self._update_status()
         self._update_undo_actions()
@@ -130,6 +133,26 @@ class MainWindow(QMainWindow):
         bottom = [d for d in self.docks.values() if self.dockWidgetArea(d) == Qt.BottomDockWidgetArea]
         if bottom:
             self.resizeDocks(bottom[:1], [300], Qt.Vertical)
+
+    #: the tab brought to the front for each kind of network: the conv inspector
+    #: for networks on images, the values table for flat (dense) ones
+    FRONT_PANEL = {"image": "conv_inspector", "flat": "values"}
+
+    def _front_panels_for_network(self) -> None:
+        """Bring the panel that fits the network's kind to the front of its tabs,
+        when the kind changes (a dense template after a conv one, or the reverse).
+        Only the front tab changes: a panel the user closed stays closed, and a
+        saved layout restored afterwards (at start) still wins."""
+        net = self.session.network
+        if net is None:
+            return
+        kind = "image" if len(net.input_shape) == 3 else "flat"
+        if kind == self._front_for:
+            return
+        self._front_for = kind
+        dock = self.docks.get(self.FRONT_PANEL[kind])
+        if dock is not None and dock.toggleViewAction().isChecked():
+            dock.raise_()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -190,7 +213,9 @@ class MainWindow(QMainWindow):
         from core.templates import TEMPLATES
         self.templates_menu.clear()
         for name in TEMPLATES:
-            action = self.templates_menu.addAction(name.replace("_", " ").capitalize())
+            template = TEMPLATES[name]()
+            action = self.templates_menu.addAction(template.title)
+            action.setToolTip(template.description)
             action.triggered.connect(lambda _=False, n=name: self.session.load_template(n))
 
     def _update_undo_actions(self) -> None:

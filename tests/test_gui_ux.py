@@ -1,0 +1,48 @@
+"""What a newcomer sees first: readable template names, and the panel that fits
+the network in front of its tabs."""
+from __future__ import annotations
+
+from core.templates import TEMPLATES
+
+from gui_helpers import open_window, settle
+
+
+def in_front(window, key: str) -> bool:
+    """True when the dock ``key`` is the visible tab of its group (or alone)."""
+    return not window.docks[key].visibleRegion().isEmpty()
+
+
+def test_the_template_menu_lists_the_templates_by_title(qtbot):
+    window, _ = open_window(qtbot)
+    window.templates_menu.aboutToShow.emit()
+    titles = [action.text() for action in window.templates_menu.actions()]
+    assert titles == [make().title for make in TEMPLATES.values()]
+    assert "LeNet-5 on handwritten digits" in titles
+
+
+def test_a_conv_network_brings_the_conv_inspector_to_the_front(qtbot):
+    window, session = open_window(qtbot)
+    settle(qtbot)
+    assert in_front(window, "values") and not in_front(window, "conv_inspector")
+    session.load_template("lenet5")
+    settle(qtbot)
+    assert in_front(window, "conv_inspector") and not in_front(window, "values")
+    session.load_template("xor_mlp")
+    settle(qtbot)
+    assert in_front(window, "values") and not in_front(window, "conv_inspector")
+
+
+def test_the_user_chooses_the_tab_while_the_network_kind_stays(qtbot):
+    window, session = open_window(qtbot)
+    window.docks["breakpoints"].raise_()
+    session.load_template("xor_mlp")             # dense again: the user's tab stays in front
+    settle(qtbot)
+    assert in_front(window, "breakpoints")
+
+
+def test_a_closed_conv_inspector_stays_closed(qtbot):
+    window, session = open_window(qtbot)
+    window.docks["conv_inspector"].close()
+    session.load_template("lenet5")
+    settle(qtbot)
+    assert window.docks["conv_inspector"].isHidden()
