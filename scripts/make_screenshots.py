@@ -1,12 +1,17 @@
 """Make the README's pictures from the app itself.
 
-    .venv/bin/python scripts/make_screenshots.py            # docs/images/worked_example_backward.png
+    .venv/bin/python scripts/make_screenshots.py            # the three pictures in docs/images/
     .venv/bin/python scripts/make_screenshots.py --all /tmp/shots   # also one picture per template
 
-The worked example is stopped in the middle of the backward pass (the output
-layer done, the hidden layer next) with w5 selected, so the chain-rule panel
-shows ∂E/∂w5 = 0.741 · 0.187 · 0.593 = 0.082. Runs offscreen; nothing is read
-from or written to the user's settings.
+* worked_example_backward.png: the worked example stopped in the middle of the
+  backward pass (the output layer done, the hidden layer next) with w5
+  selected, so the chain-rule panel shows ∂E/∂w5 = 0.741 · 0.187 · 0.593 = 0.082.
+* lenet5_inspector.png: LeNet-5 with a digit of its dataset in the conv
+  inspector: the input, each conv layer's kernels and feature maps, the pools.
+* training_circle.png: the disc-inside-a-ring network trained a few epochs
+  (seed 0) on its toy data: the loss curves and the decision regions.
+
+Runs offscreen; nothing is read from or written to the user's settings.
 """
 from __future__ import annotations
 
@@ -24,11 +29,13 @@ from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from core.templates import TEMPLATES  # noqa: E402
+from desktop_app.live_state import live_state  # noqa: E402
 from desktop_app.main_window import MainWindow  # noqa: E402
 from desktop_app.session import Selection, SessionController  # noqa: E402
+from desktop_app.training_job import TrainingSettings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-README_IMAGE = ROOT / "docs" / "images" / "worked_example_backward.png"
+IMAGES = ROOT / "docs" / "images"
 SIZE = (1600, 1000)
 
 
@@ -72,6 +79,36 @@ def worked_example_backward(path: Path) -> None:
     save(window, path)
 
 
+def hide_docks(window: MainWindow, keys) -> None:
+    for key in keys:
+        window.docks[key].hide()
+
+
+def lenet5_inspector(path: Path, sample: int = 3) -> None:
+    window, session = window_for("lenet5")
+    hide_docks(window, ["chain_rule", "palette", "properties", "training", "decision"])
+    window.docks["conv_inspector"].raise_()
+    window.conv_inspector.show_dataset_sample(sample)
+    window.resizeDocks([window.docks["layers"], window.docks["conv_inspector"]], [300, 1050], Qt.Horizontal)
+    settle()
+    window.conv_inspector.select_cell(0, "out", 2, 14, 14)     # explain one cell: its dot product
+    save(window, path)
+
+
+def training_circle(path: Path, epochs: int = 40) -> None:
+    window, session = window_for("circle_mlp")
+    hide_docks(window, ["palette", "properties", "chain_rule"])
+    panel = window.panels["training"]
+    panel.show_settings(TrainingSettings(epochs=epochs, batch_size=16, val_split=0.2, seed=0))
+    panel.start()
+    while live_state(session).training:
+        settle(100)
+    window.docks["weights"].raise_()
+    window.resizeDocks([window.docks["training"]], [430], Qt.Vertical)
+    window.resizeDocks([window.docks["training"], window.docks["decision"]], [900, 700], Qt.Horizontal)
+    save(window, path)
+
+
 def template_pictures(folder: Path) -> None:
     for name in TEMPLATES:
         window, session = window_for(name)
@@ -84,7 +121,9 @@ def main(argv=None) -> int:
     parser.add_argument("--all", metavar="FOLDER", help="also save one picture per template into FOLDER")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication([])
-    worked_example_backward(README_IMAGE)
+    worked_example_backward(IMAGES / "worked_example_backward.png")
+    lenet5_inspector(IMAGES / "lenet5_inspector.png")
+    training_circle(IMAGES / "training_circle.png")
     if args.all:
         template_pictures(Path(args.all))
     app.processEvents()
