@@ -38,6 +38,9 @@ class Network:
         self.rng = np.random.default_rng(seed)
         self._layers: tuple[Layer, ...] = ()
         self.shapes: list[tuple[int, ...]] = []
+        if isinstance(layers, (Layer, str)) or not hasattr(layers, "__iter__"):
+            raise ConfigError(f"Network takes a list of layers, like Network([Dense(2)], input_shape=(2,)); "
+                              f"got {layers!r}.")
         self._set_layers(list(layers))
 
     # --- the stack -----------------------------------------------------------
@@ -101,7 +104,8 @@ class Network:
     def _index(self, index: int) -> int:
         n = len(self._layers)
         if not -n <= index < n:
-            raise IndexError(f"Layer index {index} is out of range: the network has {n} layers.")
+            raise ConfigError(f"Layer index {index} is out of range: the network has {n} layers "
+                              f"(indices 0..{n - 1}, or −1 for the last).")
         return index % n
 
     # --- counting ------------------------------------------------------------
@@ -122,7 +126,7 @@ class Network:
     # --- computing -----------------------------------------------------------
     def check_input(self, x) -> np.ndarray:
         """``x`` as a batch of this network's dtype; raises ShapeError or InputError."""
-        x = np.asarray(x)
+        x = _as_array(x, "The input")
         if x.shape[1:] != self.input_shape:
             raise ShapeError(f"The network takes samples of shape {self.input_shape} "
                              f"(a batch of shape (N, {', '.join(map(str, self.input_shape))})); "
@@ -136,13 +140,27 @@ class Network:
             raise InputError("The input contains NaN or infinite values; clean or drop those samples first.")
         return x
 
+    @staticmethod
+    def check_targets(y) -> np.ndarray:
+        """``y`` as an array of real, finite numbers; raises InputError.
+
+        Whether its shape fits the output is the loss's check (it depends on
+        the loss: cross-entropy also takes integer labels)."""
+        y = _as_array(y, "The targets")
+        if y.dtype.kind not in "iuf":
+            raise InputError(f"The targets must be real numbers, got dtype {y.dtype}.")
+        if y.dtype.kind == "f" and not np.isfinite(y).all():
+            raise InputError("The targets contain NaN or infinite values; clean or drop those samples first.")
+        return y
+
     def forward(self, x, training: bool = False, rng=None) -> np.ndarray:
         """Inference: the network's output for ``x``.
 
         ``x`` is a batch ``(N, *input_shape)``; a single sample of ``input_shape``
         is accepted too and gives a single output."""
-        single = np.shape(x) == self.input_shape
-        out = self.check_input(np.asarray(x)[None] if single else x)
+        x = _as_array(x, "The input")
+        single = x.shape == self.input_shape
+        out = self.check_input(x[None] if single else x)
         for layer in self._layers:
             out, _ = layer.forward(out, training, rng or self.rng)
         return out[0] if single else out
@@ -176,7 +194,7 @@ class Network:
         out, caches = self.forward_layers(x, training, rng)
         layers, fused = self._layers, self.fused_softmax
         z = caches[-1]["net"] if fused else out
-        y = np.asarray(y)
+        y = self.check_targets(y)
         loss = self.loss.value(z, y)
         d = self.loss.grad(z, y)
         last = len(layers) - 1
@@ -194,7 +212,7 @@ class Network:
     def evaluate(self, x, y) -> float:
         """Loss on ``(x, y)`` without dropout and without gradients."""
         out, caches = self.forward_layers(x, training=False)
-        return self.loss.value(self.loss_input(out, caches), np.asarray(y))
+        return self.loss.value(self.loss_input(out, caches), self.check_targets(y))
 
     # --- weights and description ---------------------------------------------
     def get_weights(self) -> list[dict[str, np.ndarray]]:
@@ -233,6 +251,14 @@ class Network:
     def __repr__(self) -> str:
         inner = ", ".join(repr(layer) for layer in self._layers)
         return f"Network([{inner}], input_shape={self.input_shape}, loss={self.loss.name!r})"
+
+
+def _as_array(data, what: str) -> np.ndarray:
+    """``np.asarray(data)``, with a learner's message for rows of different lengths."""
+    try:
+        return np.asarray(data)
+    except ValueError:
+        raise InputError(f"{what} must be a rectangular array: its rows have different lengths.") from None
 
 
 def _as_shape(shape) -> tuple[int, ...]:

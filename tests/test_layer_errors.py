@@ -136,3 +136,55 @@ def test_dropout_is_identity_at_inference_and_scales_kept_units_in_training():
     assert abs(np.mean(out == 0.0) - 0.25) < 0.03
     np.testing.assert_array_equal(out, x * cache["mask"])
 
+
+
+def lecture_network():
+    return Network([Dense(2, activation="sigmoid"), Dense(2, activation="sigmoid")], input_shape=(2,),
+                   loss="half_sse")
+
+
+def test_nan_targets():
+    net = lecture_network()
+    with pytest.raises(InputError, match="targets contain NaN"):
+        net.forward_backward(np.array([[0.05, 0.10]]), np.array([[np.nan, 0.99]]))
+    with pytest.raises(InputError, match="targets contain NaN"):
+        net.evaluate(np.array([[0.05, 0.10]]), np.array([[0.01, np.inf]]))
+
+
+def test_text_targets():
+    with pytest.raises(InputError, match="targets must be real numbers"):
+        lecture_network().forward_backward(np.array([[0.05, 0.10]]), [["a", "b"]])
+
+
+def test_ragged_input_rows():
+    with pytest.raises(InputError, match="rows have different lengths"):
+        lecture_network().forward([[0.05, 0.10], [0.2]])
+
+
+def test_assigning_text_or_ragged_values_to_a_param():
+    layer = lecture_network().layers[0]
+    with pytest.raises(InputError, match=r"Dense.params\['b'\] must hold real numbers"):
+        layer.params["b"] = ["a", "b"]
+    with pytest.raises(InputError, match="rows given have different lengths"):
+        layer.params["W"] = [[0.1, 0.2], [0.3]]
+
+
+def test_assigning_a_param_the_layer_does_not_have():
+    layer = lecture_network().layers[0]
+    with pytest.raises(ConfigError, match=r"Dense has no parameter 'w' \(it has W, b\)"):
+        layer.params["w"] = np.zeros((2, 2))
+    assert set(layer.params) == {"W", "b"}
+
+
+def test_network_needs_a_list_of_layers():
+    with pytest.raises(ConfigError, match=r"list of layers, like Network\(\[Dense\(2\)\]"):
+        Network(Dense(2), input_shape=(2,))
+
+
+@pytest.mark.parametrize("edit", [lambda net: net.remove(2), lambda net: net.move(-3, 0),
+                                  lambda net: net.replace(5, Dense(2))], ids=["remove", "move", "replace"])
+def test_layer_index_out_of_range(edit):
+    net = lecture_network()
+    with pytest.raises(ConfigError, match=r"out of range: the network has 2 layers \(indices 0..1"):
+        edit(net)
+    assert len(net.layers) == 2

@@ -20,19 +20,31 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError, InputError, ShapeError
 
 
 class ParamDict(dict):
     """``params`` of a layer: assigning an array of the right shape copies it in
-    (as the layer's dtype); a wrong shape or an unknown name raises ShapeError."""
+    (as the layer's dtype). A wrong shape raises ShapeError; a name the layer
+    does not have raises ConfigError; values that are not numbers raise InputError.
+
+    Before the layer is built (no array yet under ``name``) any shape is taken:
+    ``build`` keeps it if it fits the input and re-initialises it otherwise."""
 
     def __init__(self, owner: "Layer"):
         super().__init__()
         self._owner = owner
 
     def __setitem__(self, name, value):
-        value = np.asarray(value)
+        self._owner._check_param(name)
+        try:
+            value = np.asarray(value)
+        except ValueError:              # ragged nested lists
+            raise InputError(f"{self._owner.name}.params[{name!r}] must be a rectangular array of "
+                             f"numbers; the rows given have different lengths.") from None
+        if value.dtype.kind not in "iuf":
+            raise InputError(f"{self._owner.name}.params[{name!r}] must hold real numbers, "
+                             f"got {value.dtype} values.")
         if name in self:
             old = dict.__getitem__(self, name)
             if value.shape != old.shape:
