@@ -35,7 +35,18 @@ def normalize_init(spec) -> dict:
     if unknown:
         raise ConfigError(f"Initialiser {name!r} takes {sorted(_DEFAULTS[name]) or 'no settings'}, "
                           f"not {sorted(unknown)}.")
+    for key, value in settings.items():
+        _check_setting(name, key, value)
     return {"name": name, **settings}
+
+
+def _check_setting(name: str, key: str, value) -> None:
+    """A setting is a finite number; a spread (``std``, ``limit``) is also ≥ 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value):
+        raise ConfigError(f"Initialiser {name!r}: {key} must be a finite number, got {value!r}.")
+    if key in ("std", "limit") and value < 0:
+        raise ConfigError(f"Initialiser {name!r}: {key} is a spread and must be ≥ 0, got {value!r}.")
 
 
 def initialize(spec, shape, fan_in: int, fan_out: int, rng: np.random.Generator, dtype) -> np.ndarray:
