@@ -142,6 +142,9 @@ class ConvInspector(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(cell_page, "Cell")
         self.tabs.addTab(self.editor, "Kernel")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self._editor_stale = False
+        self._editor_layers: list = []           # the conv layers the editor was last given
 
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(scroll)
@@ -375,7 +378,7 @@ class ConvInspector(QWidget):
             row.setParent(None)
             row.deleteLater()
         self.rows.clear()
-        self.editor.set_conv_layers([])
+        self._give_editor([])
         self.status.setText(text)
         self.status.setStyleSheet("color: #8a1c1c;")
 
@@ -384,7 +387,7 @@ class ConvInspector(QWidget):
         structure = [(repr(layer), shape) for layer, shape in zip(net.layers, net.shapes)]
         structure.append(net.input_shape)
         if structure == self._structure:
-            self.editor.set_conv_layers(self._conv_layers(net), keep=self.editor.layer_index)
+            self._refresh_editor(net)
             return
         self._structure = structure
         for row in self.rows.values():
@@ -405,7 +408,27 @@ class ConvInspector(QWidget):
             row.hovered.connect(self.readout.setText)
             self.rows_layout.insertWidget(position, row)
             self.rows[index] = row
-        self.editor.set_conv_layers(self._conv_layers(net), keep=self.editor.layer_index)
+        self._give_editor(self._conv_layers(net))
+
+    def _refresh_editor(self, net) -> None:
+        """Show the current kernels in the editor. Behind the Cell tab it is redrawn only when a
+        conv layer was replaced (an edit), not on every frame (its table costs more than all the
+        maps): it catches up when its tab is opened."""
+        layers = self._conv_layers(net)
+        replaced = len(layers) != len(self._editor_layers) or any(
+            a is not b for (_, a), b in zip(layers, self._editor_layers))
+        self._editor_stale = not (replaced or self.editor.isVisible())
+        if not self._editor_stale:
+            self._give_editor(layers)
+
+    def _give_editor(self, layers) -> None:
+        self.editor.set_conv_layers(layers, keep=self.editor.layer_index)
+        self._editor_layers = [layer for _, layer in layers]
+
+    def _tab_changed(self) -> None:
+        net = self.session.network
+        if self._editor_stale and net is not None and self.editor.isVisible():
+            self._refresh_editor(net)
 
     @staticmethod
     def _conv_layers(net):
@@ -539,7 +562,7 @@ class ConvInspector(QWidget):
             infer_shapes(copy.deepcopy(layers), self.session.input_shape)
         except LayerLabError as e:
             self._fail(f"{description} is not possible: {e}")
-            self.editor.set_conv_layers(self._conv_layers(self.session.network), keep=self.editor.layer_index)
+            self._give_editor(self._conv_layers(self.session.network))
             return
         self.session.edit_stack(description, layers=layers)
         self.refresh()

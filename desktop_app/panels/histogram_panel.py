@@ -6,13 +6,18 @@ network learns, gradients shrinking layer by layer in a deep sigmoid stack
 (vanishing gradients), or blowing up when the learning rate is too large.
 
 Redraws at most 30 times a second, only when something changed, by ``setData``
-on existing curves.
+on existing curves. Each plot keeps one fixed range — x in bins (0 … BINS), y
+from 0 to 1.4 — and a histogram is fitted into it by scaling its curve by
+1 / (largest count): re-ranging 2 plots per parameter on every frame would cost
+more than the histograms themselves. Only the rows scrolled into view are
+recomputed; the others catch up when they are scrolled to.
 """
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import QGraphicsSimpleTextItem, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ..live_state import live_state
@@ -47,11 +52,24 @@ def histogram(values: np.ndarray, bins: int = BINS) -> tuple[np.ndarray, np.ndar
     return low + width * np.arange(bins + 1), counts
 
 
-def _show(curve, edges, counts) -> None:
-    """Draw a histogram, leaving the top quarter of the plot free for the range text."""
-    curve.setData(edges, counts)
-    curve.getViewBox().setRange(xRange=(edges[0], edges[-1]), yRange=(0, 1.4 * max(counts.max(), 1)),
-                                padding=0.02)
+#: the fixed y range of every plot: the tallest bar reaches 1, the top part is left for the range text
+TOP = 1.4
+
+
+def _show(curve, counts) -> None:
+    """Draw ``counts`` in the plot's fixed range: bin k spans x = k·BINS/n … (k+1)·BINS/n, and the
+    curve is scaled so that the tallest bar has height 1 (the curve's data stay the raw counts)."""
+    curve.setData(np.linspace(0, BINS, len(counts) + 1), counts)
+    curve.setTransform(QTransform.fromScale(1.0, 1.0 / max(float(counts.max()), 1.0)))
+
+
+def _set_text(item, text: str) -> None:
+    if item.text() != text:
+        item.setText(text)
+
+
+def _overlaps(rect, top: int, bottom: int) -> bool:
+    return rect.bottom() >= top and rect.top() <= bottom
 
 
 def _range_text(edges) -> str:
@@ -71,10 +89,12 @@ class HistogramPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.note)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.view)
-        layout.addWidget(scroll, 1)
+        self._scroll = QScrollArea()
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setWidget(self.view)
+        layout.addWidget(self._scroll, 1)
+        self._drawn = 0                 # the scroll position of the last redraw
+        self._scroll.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.keys: list[tuple[int, str]] = []
         self.value_curves: dict = {}
         self.grad_curves: dict = {}
@@ -101,6 +121,7 @@ class HistogramPanel(QWidget):
                 self.view.addLabel(title, row=2 * row, col=col, size="9pt")
                 box = self.view.addViewBox(row=2 * row + 1, col=col, enableMouse=False)
                 box.setMenuEnabled(False)
+                box.setRange(xRange=(0, BINS), yRange=(0, TOP), padding=0.02)     # once: autoRange off
                 if what == "value":
                     curve = pg.PlotCurveItem([0, 1], [0], stepMode="center", fillLevel=0, antialias=False,
                                              brush=(70, 130, 200, 160), pen=pg.mkPen((70, 130, 200)))
@@ -129,16 +150,34 @@ class HistogramPanel(QWidget):
         net = self.session.network
         if net is None or parameter_keys(net) != self.keys:
             return
-        for key in self.keys:
+        for key in self._keys_in_view():
             edges, counts = histogram(net.layers[key[0]].params[key[1]])
-            _show(self.value_curves[key], edges, counts)
-            self.ranges[(key, "value")].setText(_range_text(edges))
+            _show(self.value_curves[key], counts)
+            _set_text(self.ranges[(key, "value")], _range_text(edges))
             grad, _ = self.live.array(key, "gradient")
             self.grad_curves[key].setVisible(grad is not None)
             if grad is not None:
                 edges, counts = histogram(grad)
-                _show(self.grad_curves[key], edges, counts)
-            self.ranges[(key, "gradient")].setText(_range_text(edges) if grad is not None else "no gradient yet")
+                _show(self.grad_curves[key], counts)
+            _set_text(self.ranges[(key, "gradient")], _range_text(edges) if grad is not None else "no gradient yet")
+        self._drawn = self._scroll.verticalScrollBar().value()
+
+    def _keys_in_view(self) -> list[tuple[int, str]]:
+        """The parameters whose row is scrolled into view (all of them while the panel is hidden)."""
+        top = self._scroll.verticalScrollBar().value()
+        bottom = top + self._scroll.viewport().height()
+        shown = [key for key in self.keys
+                 if _overlaps(self.view.mapFromScene(self.value_curves[key].getViewBox().sceneBoundingRect())
+                              .boundingRect(), top, bottom)]
+        return shown if self.isVisible() and shown else self.keys
+
+    def _scrolled(self, position: int) -> None:
+        if position != self._drawn:
+            self.mark_dirty()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.mark_dirty()                 # other rows may have come into view
 
     def closeEvent(self, event) -> None:
         self.timer.stop()

@@ -30,6 +30,7 @@ GRAY = pg.ColorMap([0.0, 1.0], [(0, 0, 0), (255, 255, 255)])
 #: numbers are written into the cells when a mosaic has at most this many cells
 MAX_NUMBERED_CELLS = 100
 NUMBER_FONT = QFont("Sans", 7)
+RANGE_FONT = QFont("Sans", 8)
 
 
 def grid_of_maps(maps: np.ndarray, columns: int | None = None) -> np.ndarray:
@@ -46,11 +47,9 @@ def grid_of_maps(maps: np.ndarray, columns: int | None = None) -> np.ndarray:
 def pack_tiles(tiles: np.ndarray, gap: int = 1) -> np.ndarray:
     """Tiles ``(R, C, h, w)`` as one image with ``gap`` NaN cells between them."""
     r, c, h, w = tiles.shape
-    image = np.full((r * (h + gap) - gap, c * (w + gap) - gap), np.nan)
-    for a in range(r):
-        for b in range(c):
-            image[a * (h + gap):a * (h + gap) + h, b * (w + gap):b * (w + gap) + w] = tiles[a, b]
-    return image
+    padded = np.full((r, h + gap, c, w + gap), np.nan)      # each tile with its gap below and right
+    padded[:, :h, :, :w] = tiles.transpose(0, 2, 1, 3)      # (R, h, C, w): rows of tiles, row by row
+    return padded.reshape(r * (h + gap), c * (w + gap))[:r * (h + gap) - gap, :c * (w + gap) - gap]
 
 
 class MosaicPlot(pg.PlotItem):
@@ -63,7 +62,13 @@ class MosaicPlot(pg.PlotItem):
     hovered = Signal(str)
 
     def __init__(self, title: str = "", colormap=DIVERGING, symmetric: bool = True, gap: int = 1):
-        super().__init__(title=title)
+        # the title's second line is the colour scale's range, which changes on every frame while
+        # training: a plain text item over a reserved blank line (re-laying out the rich-text
+        # title instead would cost more than drawing the mosaic)
+        super().__init__(title=f"{title}<br><span style='font-size:8pt'>&nbsp;</span>")
+        self._range_text = QGraphicsSimpleTextItem(self.titleLabel.item)
+        self._range_text.setFont(RANGE_FONT)
+        self._range_text.setBrush(pg.mkBrush(self.titleLabel.opts["color"] or pg.getConfigOption("foreground")))
         self.title = title
         self.gap = gap
         self.symmetric = symmetric
@@ -94,12 +99,21 @@ class MosaicPlot(pg.PlotItem):
         self.image.setImage(image, autoLevels=False, levels=self.levels)
         lo, hi = self.levels
         ends = ("blue", "red") if self.symmetric else ("black", "white")
-        self.setTitle(f"{self.title}<br><span style='font-size:8pt'>{ends[0]} {lo:.3g} … "
-                      f"{hi:.3g} {ends[1]}</span>")
+        self._show_range(f"{ends[0]} {lo:.3g} … {hi:.3g} {ends[1]}")
         if image.shape != self._shape:
             self._shape = image.shape
             self.vb.setRange(xRange=(0, image.shape[1]), yRange=(0, image.shape[0]), padding=0.02)
         self._write_numbers()
+
+    def _show_range(self, text: str) -> None:
+        """Write ``text`` centred on the title's blank second line."""
+        self._range_text.setText(text)
+        line, box = self.titleLabel.item.boundingRect(), self._range_text.boundingRect()
+        self._range_text.setPos((line.width() - box.width()) / 2, line.height() - box.height() - 4)
+
+    def range_text(self) -> str:
+        """The colour scale's range as written under the title (for tests)."""
+        return self._range_text.text()
 
     def _auto_levels(self) -> tuple[float, float]:
         finite = self.tiles[np.isfinite(self.tiles)]
