@@ -42,6 +42,10 @@ class Loss:
     def grad(self, out, y) -> np.ndarray:
         raise NotImplementedError
 
+    def value_and_grad(self, out, y) -> tuple[float, np.ndarray]:
+        """``(value(out, y), grad(out, y))``, the same numbers; a loss may share work between them."""
+        return self.value(out, y), self.grad(out, y)
+
     def __repr__(self):
         return f"{self.name}: {self.formula}"
 
@@ -105,6 +109,16 @@ class CrossEntropy(Loss):
         shifted = z - np.max(z, axis=-1, keepdims=True)
         e = np.exp(shifted)
         return (e / np.sum(e, axis=-1, keepdims=True) - y) / z.shape[0]
+
+    def value_and_grad(self, z, y):
+        """Checks the labels once and shares shifted z and e^shifted between the
+        loss and its gradient; bit for bit what ``value`` and ``grad`` give."""
+        y = self.check(z, y)
+        shifted = z - np.max(z, axis=-1, keepdims=True)
+        e = np.exp(shifted)
+        total = np.sum(e, axis=-1, keepdims=True)
+        value = float((-y * (shifted - np.log(total))).sum() / z.shape[0])
+        return value, (e / total - y) / z.shape[0]
 
 
 LOSSES = {cls.name: cls for cls in (HalfSSE, MSE, CrossEntropy)}

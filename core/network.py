@@ -195,8 +195,7 @@ class Network:
         layers, fused = self._layers, self.fused_softmax
         z = caches[-1]["net"] if fused else out
         y = self.check_targets(y)
-        loss = self.loss.value(z, y)
-        d = self.loss.grad(z, y)
+        loss, d = self.loss.value_and_grad(z, y)
         last = len(layers) - 1
         grads = [None] * len(layers)
         for i in range(last, -1, -1):

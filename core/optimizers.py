@@ -168,7 +168,11 @@ class SGD(Optimizer):
         return "θ ← θ − η·g"
 
     def rule(self, w, g, state, t, h):
-        return w - h["lr"] * g, {}
+        # θ − η·g computed as (−η·g) + θ into one new array: the same bits, one allocation
+        # and no temporary (for a 784×128 float64 weight, 800 kB less to allocate and fault in)
+        new = g * -h["lr"]
+        new += w
+        return new, {}
 
 
 class Momentum(Optimizer):
