@@ -99,7 +99,8 @@ class Explanation:
     terms the sum has, ``top_terms`` the largest of them by size.
     ``finite_difference`` and ``relative_difference`` check ``value`` (NaN when
     the check was skipped); ``note`` explains a large difference when the network
-    has kinks; ``text`` is :meth:`format` with the default names."""
+    has kinks, and says that no gradient flows when a step layer lies between the
+    parameter and the loss; ``text`` is :meth:`format` with the default names."""
     layer_index: int
     param_name: str
     index: tuple[int, ...]
@@ -229,10 +230,21 @@ def explain(net, st, fwd, bwd, layer_index: int, name: str, index: tuple, check:
     fd = finite_difference(net, st, layer_index, name, index) if check else math.nan
     scale = max(abs(value), abs(fd))
     rel = math.nan if not check else 0.0 if scale == 0.0 else abs(value - fd) / scale
-    note = KINK_NOTE if rel > 1e-4 and _has_kinks(net) else ""
+    note = "; ".join(n for n in (KINK_NOTE if rel > 1e-4 and _has_kinks(net) else "",
+                                  _step_note(net, layer_index)) if n)
     e = Explanation(layer_index, name, index, value, factors, paths, len(positions), top, fd, rel, note, "")
     object.__setattr__(e, "text", e.format())
     return e
+
+
+def _step_note(net, layer_index: int) -> str:
+    """The step activation's note (its derivative is 0, so no gradient flows) when a
+    step layer lies between parameter ``layer_index`` and the loss."""
+    for layer in net.layers[layer_index:]:
+        act = getattr(layer, "activation", None)
+        if act is not None and act.name == "step":
+            return act.note
+    return ""
 
 
 def _has_kinks(net) -> bool:
