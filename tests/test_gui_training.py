@@ -210,3 +210,65 @@ def test_early_stopping_switched_on_while_training(qtbot):
     with qtbot.waitSignal(live.finished, timeout=20_000) as blocker:
         panel.patience.setValue(2)
     assert "Stopped early" in blocker.args[0]
+
+
+#: a value different from each optimizer's default, for every hyperparameter field
+NEW_VALUES = {"lr": 0.123, "momentum": 0.5, "dampening": 0.1, "lr_decay": 0.01, "eps": 1e-5,
+              "initial_accumulator_value": 0.2, "rho": 0.8, "alpha": 0.9}
+
+
+def test_every_hyperparameter_of_every_optimizer_has_a_field_that_sets_it(qtbot):
+    from core.optimizers import OPTIMIZERS
+    s = xor_session()
+    panel = TrainingPanel(s)
+    qtbot.addWidget(panel)
+    for name in OPTIMIZERS:
+        panel.optimizer_choice.setCurrentText(name)
+        opt = s.optimizer
+        assert type(opt).__name__ == name and panel.formula.text() == opt.formula
+        # flags first: Nesterov momentum is refused once dampening is not 0
+        for hyper, value in sorted(opt.hyper.items(), key=lambda kv: not isinstance(kv[1], bool)):
+            if isinstance(value, bool):                                    # nesterov, centered
+                box = panel.hyper.fields[(hyper, None)]
+                box.click()
+                assert opt.hyper[hyper] is (not value), (name, hyper)
+                box.click()                                                # back, so the next
+                assert opt.hyper[hyper] is value, (name, hyper)            # settings are valid
+            elif isinstance(value, tuple):                                 # Adam's β₁, β₂
+                for k, new in enumerate((0.8, 0.99)):
+                    field = panel.hyper.fields[(hyper, k)]
+                    field.setText(str(new))
+                    field.editingFinished.emit()
+                assert opt.hyper[hyper] == (0.8, 0.99), name
+            else:
+                field = panel.hyper.fields[(hyper, None)]
+                field.setText(str(NEW_VALUES[hyper]))
+                field.editingFinished.emit()
+                assert opt.hyper[hyper] == NEW_VALUES[hyper], (name, hyper)
+        assert set(opt.hyper) == {h for h, _ in panel.hyper.fields}, name
+
+
+def test_batch_size_choices_and_dropout_rates(qtbot):
+    from core.layers import Dropout
+    s = SessionController()
+    net = Network([Dense(8, activation="relu"), Dropout(0.5), Dense(2, activation="softmax")],
+                  input_shape=(2,), loss="cross_entropy", seed=0)
+    x, y = TOY_DATASETS["circle"].generate(n=100)
+    s.set_network(net, SGD(lr=0.1), x, y)
+    panel = TrainingPanel(s)
+    qtbot.addWidget(panel)
+    panel.sgd_button.click()
+    assert panel.batch.value() == 1 and "(SGD)" in panel.batch.suffix()
+    panel.val_split.setValue(0.2)
+    panel.full_button.click()
+    assert panel.batch.value() == 80 and "full batch" not in panel.batch.suffix()   # 80 of 100 train
+    panel.batch.setValue(16)
+    assert "mini-batch" in panel.batch.suffix()
+    [(layer, spin)] = panel.dropout_fields
+    assert layer is net.layers[1] and spin.value() == 0.5
+    spin.setValue(0.25)
+    assert net.layers[1].rate == 0.25
+    panel.patience.setValue(4)
+    panel.restore_best.setChecked(False)
+    settings = panel.current_settings()
+    assert (settings.batch_size, settings.val_split, settings.patience, settings.restore_best) == (16, 0.2, 4, False)
