@@ -141,6 +141,22 @@ def test_conv2d_input_gradient_by_offsets(layer, shape, monkeypatch):
     assert_small(check_layer(layer, images(shape, seed=5)))
 
 
+@pytest.mark.parametrize("activation", SMOOTH)
+def test_conv2d_with_each_smooth_activation(activation):
+    layer = Conv2D(3, 3, stride=2, padding=1, activation=activation)
+    x = images((2, 2, 5, 6), seed=11)
+    errors = check_layer(layer, x)
+    if activation == "softmax":
+        # Softmax runs over the last axis (the width). A channel's bias adds the same
+        # amount to every cell of that axis, which softmax ignores: ∂E/∂b is exactly 0,
+        # so its relative error compares two rounding noises. Check it is 0 instead.
+        out, cache = layer.forward(x)
+        _, grads = layer.backward(np.random.default_rng(0).standard_normal(out.shape), cache)
+        assert np.abs(grads["b"]).max() < 1e-12
+        del errors["b"]
+    assert_small(errors)
+
+
 def test_conv2d_relu():
     layer = Conv2D(3, 3, padding=1, activation="relu")
     x = images((2, 2, 5, 5), seed=5)
