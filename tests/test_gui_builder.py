@@ -247,3 +247,17 @@ def test_reset_panel_layout_returns_to_the_first_run_layout(qtbot):
     window.reset_layout()
     assert window.dockWidgetArea(window.docks["values"]) == Qt.RightDockWidgetArea
     assert window.docks["chain_rule"].isVisible()
+
+
+def test_duplicate_copies_the_selected_layer_below_it(qtbot):
+    window, session = open_window(qtbot)
+    before = session.network.spec()
+    choose_row(window, 0)
+    qtbot.mouseClick(window.panels["layers"].buttons["duplicate"], Qt.LeftButton)
+    layers = session.network.layers
+    assert len(layers) == 3 and layers[1].config() == layers[0].config()
+    np.testing.assert_array_equal(layers[1].params["W"], layers[0].params["W"])
+    assert layers[1].params["W"] is not layers[0].params["W"]          # a copy, not the same array
+    assert window.panels["layers"].list.count() == 3 and window.panels["layers"].list.currentRow() == 1
+    window.undo_action.trigger()
+    assert session.network.spec() == before
