@@ -1,17 +1,16 @@
 """The lecture's 8 × 8 edge example ("Ex) Convolution filter detecting edges"),
-shared by the kernel, receptive-field and inspector tests."""
+shared by the conv, kernel, receptive-field and inspector tests.
+
+The input has one source, :data:`core.kernels.LECTURE_EDGE_INPUT` (the app loads
+it from there). The tables the engine must produce from it are the acceptance
+data: they are written out here, as the lecture prints them, and nowhere else.
+"""
 import numpy as np
 
-#: "Convolution layer 1": the input the edge filter is applied to
-INPUT = np.array([
-    [0, 1, 2, 3, 2, 1, 0, 0],
-    [0, 0, -1, -2, -2, -1, 0, 0],
-    [0, 0, 1, 2, 2, 1, 0, 0],
-    [0, -1, -2, -2, -1, 0, 0, 0],
-    [0, 0, 0, 0, 0, 0, 0, 0],
-    [0, 1, 2, 2, 1, 0, 0, 0],
-    [0, -1, -2, -3, -2, -1, 0, 0],
-    [0, 0, 0, 0, 0, 0, 0, 0]], dtype=float)
+from core.kernels import LECTURE_EDGE_INPUT
+
+#: "Convolution layer 1": the input the edge filter is applied to (read-only)
+INPUT = LECTURE_EDGE_INPUT
 
 #: "Convolution layer 2": INPUT correlated with the horizontal-edge filter,
 #: kernel anchored at its top-left cell, zeros beyond the bottom/right edges

@@ -8,30 +8,10 @@ import numpy as np
 import pytest
 
 from core import AvgPool2D, Conv2D, GlobalAvgPool2D, MaxPool2D, Network
-
-# The lecture's "Convolution layer 1" table (8 × 8).
-LAYER_1 = np.array([
-    [0, 1, 2, 3, 2, 1, 0, 0],
-    [0, 0, -1, -2, -2, -1, 0, 0],
-    [0, 0, 1, 2, 2, 1, 0, 0],
-    [0, -1, -2, -2, -1, 0, 0, 0],
-    [0, 0, 0, 0, 0, 0, 0, 0],
-    [0, 1, 2, 2, 1, 0, 0, 0],
-    [0, -1, -2, -3, -2, -1, 0, 0],
-    [0, 0, 0, 0, 0, 0, 0, 0],
-], dtype=float)
-
-# The lecture's "Convolution layer 2": LAYER_1 filtered again with the same filter.
-LAYER_2 = np.array([
-    [-4, -9, -12, -11, -6, -2, 0, 0],
-    [2, 6, 10, 10, 6, 2, 0, 0],
-    [-4, -8, -10, -8, -4, -1, 0, 0],
-    [3, 5, 5, 3, 1, 0, 0, 0],
-    [3, 5, 5, 3, 1, 0, 0, 0],
-    [-6, -11, -12, -9, -4, -1, 0, 0],
-    [3, 6, 7, 6, 3, 1, 0, 0],
-    [0, 0, 0, 0, 0, 0, 0, 0],
-], dtype=float)
+# The lecture's "Convolution layer 1" (the input) and "Convolution layer 2" (the input
+# filtered with HORIZONTAL_EDGE), as written out in lecture_edge_example.py.
+from lecture_edge_example import HORIZONTAL_EDGE_OUTPUT as LAYER_2
+from lecture_edge_example import INPUT as LAYER_1
 
 HORIZONTAL_EDGE = [[-1, -1, -1], [1, 1, 1], [0, 0, 0]]
 VERTICAL_EDGE = [[-1, 1, 0], [-1, 1, 0], [-1, 1, 0]]
