@@ -283,3 +283,33 @@ def test_the_chain_rule_panel_reads_as_the_lecture_writes_it(qtbot):
     assert lines[2].startswith("w₅⁺ = w₅ − η · ∂E/∂w₅ = 0.4 − 0.5 · 0.082 = 0.359")
     assert re.search(r'vertical-align:sub;">o1</span>', window.panels["chain_rule"].text.toHtml())
     assert lines[3].startswith("Finite-difference check:") and lines[3].endswith("✓")
+
+
+def test_edges_show_sign_and_size_and_the_current_unit_is_coloured_by_direction(qtbot):
+    from desktop_app.panels.diagram import BACKWARD, FORWARD, NEGATIVE, POSITIVE
+    window, session = open_window(qtbot, template="xor_mlp")
+    settle(qtbot)
+    view = window.panels["diagram"]
+    drawn, signs = [], set()
+    for (layer, param, index), edge in view.edges.items():
+        if param != "W":
+            continue
+        w = session.network.layers[layer].params["W"][index]
+        assert edge.pen().color().rgb() == (POSITIVE if w >= 0 else NEGATIVE).rgb(), (layer, index)
+        drawn.append((abs(w), edge.pen().widthF()))
+        signs.add(bool(w >= 0))
+    assert signs == {True, False}                                       # both colours are checked
+    drawn.sort()
+    assert drawn[0][1] < drawn[-1][1]                                   # thicker for a larger |w|
+    assert all(a[1] <= b[1] for a, b in zip(drawn, drawn[1:]))
+    act(window, "step_unit")
+    settle(qtbot)
+    assert view.neurons[(0, 0)].pen().color() == FORWARD
+    act(window, "step_phase")                                           # finish the forward pass
+    act(window, "step_layer")                                           # the loss
+    act(window, "step_layer")                                           # backward: the output layer
+    settle(qtbot)
+    last = len(session.network.layers) - 1
+    assert session.position().direction == "backward"
+    assert view.neurons[(last, 0)].pen().color() == BACKWARD
+    assert view.neurons[(0, 0)].pen().color() not in (FORWARD, BACKWARD)
