@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QTimer
+from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from core.metrics import predicted_classes, task_kind
 
-from ..training_worker import REDRAW_MS
+from .redraw import RedrawTimer
 
 #: class colours: the lecture's red and green first
 CLASS_COLORS = np.array([(214, 39, 40), (44, 160, 44), (31, 119, 180), (255, 127, 14), (148, 103, 189),
@@ -92,23 +92,9 @@ class DecisionPanel(QWidget):
         layout.addWidget(self.plot, 1)
         self.mode = None
         self._data_key = None
-        self._dirty = True
-        self.timer = QTimer(self)
-        self.timer.setInterval(REDRAW_MS)
-        self.timer.timeout.connect(self.refresh_if_needed)
-        self.timer.start()
-        session.network_changed.connect(self.mark_dirty)
-        session.state_changed.connect(self.mark_dirty)
-
-    def mark_dirty(self) -> None:
-        self._dirty = True
-
-    def refresh_if_needed(self) -> None:
-        if self._dirty and self.isVisible():
-            self.refresh()
+        self.redraw = RedrawTimer(self, session.network_changed, session.state_changed)
 
     def refresh(self) -> None:
-        self._dirty = False
         s = self.session
         net, x, y = s.network, s.x, s.y
         mode = None
@@ -189,9 +175,7 @@ class DecisionPanel(QWidget):
         self.mode = "curve"
 
     def closeEvent(self, event) -> None:
-        self.timer.stop()
-        self.session.network_changed.disconnect(self.mark_dirty)
-        self.session.state_changed.disconnect(self.mark_dirty)
+        self.redraw.stop()
         super().closeEvent(event)
 
 

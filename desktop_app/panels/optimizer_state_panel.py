@@ -14,12 +14,11 @@ with the update rule and the step count t above them. Plain SGD keeps no state.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ..training_worker import REDRAW_MS
 from .matrix_plot import MatrixPlot
 from .parameter_choice import ParameterChoice
+from .redraw import RedrawTimer
 from .weights_panel import axes_for
 
 
@@ -53,26 +52,13 @@ class OptimizerStatePanel(QWidget):
         #: the heatmaps, by name: "θ" first, then the optimizer's state names
         self.plots: dict[str, MatrixPlot] = {}
         self.titles: dict[str, QLabel] = {}
-        self._dirty = True
-        self.timer = QTimer(self)
-        self.timer.setInterval(REDRAW_MS)
-        self.timer.timeout.connect(self.refresh_if_needed)
-        self.timer.start()
-        self.choice.currentIndexChanged.connect(self.mark_dirty)
+        self.redraw = RedrawTimer(self, self.choice.currentIndexChanged, session.state_changed)
         session.network_changed.connect(self._on_network_changed)
-        session.state_changed.connect(self.mark_dirty)
         self._on_network_changed()
 
     def _on_network_changed(self) -> None:
         self.choice.fill(self.session.network)
-        self.mark_dirty()
-
-    def mark_dirty(self, *_) -> None:
-        self._dirty = True
-
-    def refresh_if_needed(self) -> None:
-        if self._dirty and self.isVisible():
-            self.refresh()
+        self.redraw.mark_dirty()
 
     def _ensure_plots(self, names: list[str]) -> None:
         """Create, or drop, heatmaps so there is one per name (rarely: only when the optimizer changes)."""
@@ -89,7 +75,6 @@ class OptimizerStatePanel(QWidget):
             self.titles[name], self.plots[name] = title, plot
 
     def refresh(self) -> None:
-        self._dirty = False
         net, opt, key = self.session.network, self.session.optimizer, self.choice.key()
         if net is None or key is None or opt is None:
             self._ensure_plots([])
@@ -118,9 +103,8 @@ class OptimizerStatePanel(QWidget):
             self.status.setText(f"After t = {t} update{'s' if t != 1 else ''} of this parameter.")
 
     def closeEvent(self, event) -> None:
-        self.timer.stop()
+        self.redraw.stop()
         self.session.network_changed.disconnect(self._on_network_changed)
-        self.session.state_changed.disconnect(self.mark_dirty)
         super().closeEvent(event)
 
 

@@ -31,6 +31,7 @@ from core.optimizers import OPTIMIZERS
 from ..live_state import live_state
 from ..training_job import TrainingSettings
 from .hyper_form import HyperForm
+from .redraw import light_grid
 
 TRAIN_PEN = pg.mkPen((31, 119, 180), width=2)
 VAL_PEN = pg.mkPen((255, 127, 14), width=2)
@@ -126,7 +127,7 @@ class TrainingPanel(QWidget):
         self.acc_plot = self.curves_view.addPlot(row=1, col=0, title="accuracy")
         self.acc_plot.setXLink(self.loss_plot)
         for p in (self.loss_plot, self.acc_plot):
-            p.showGrid(x=True, y=True, alpha=0.2)
+            light_grid(p)
             p.setLabel("bottom", "epoch")
             p.getAxis("bottom").enableAutoSIPrefix(False)
             p.addLegend(offset=(-10, 10))

@@ -7,12 +7,11 @@ plot (x: iteration, y: the weight's value), updated at most 30 times a second.
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (QHBoxLayout, QListWidget, QPushButton, QSplitter, QVBoxLayout,
                                QWidget)
 
 from ..live_state import live_state
-from ..training_worker import REDRAW_MS
+from .redraw import RedrawTimer, light_grid
 
 COLORS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
           (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
@@ -32,7 +31,7 @@ class WatchPanel(QWidget):
         self.plot.setLabel("bottom", "iteration")
         self.plot.setLabel("left", "weight value")
         self.plot.addLegend(offset=(10, 10))
-        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        light_grid(self.plot.getPlotItem())
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
@@ -49,37 +48,25 @@ class WatchPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(split)
         self.curves = []
-        self._dirty = True
-        self.timer = QTimer(self)
-        self.timer.setInterval(REDRAW_MS)
-        self.timer.timeout.connect(self.refresh_if_needed)
-        self.timer.start()
+        self.redraw = RedrawTimer(self, self.watches.grown)
         self.watch_selected.clicked.connect(self._watch_selection)
         self.remove.clicked.connect(self._remove_current)
         self.watches.changed.connect(self._rebuild)
-        self.watches.grown.connect(self.mark_dirty)
         self._rebuild()
 
     def _rebuild(self) -> None:
         """One list row and one curve per watch (only when the set of watches changes)."""
         self.list.clear()
-        self.plot.clear()
+        for curve in self.curves:
+            self.plot.removeItem(curve)          # (not plot.clear(): that would take the grid too)
         self.curves = []
         for n, w in enumerate(self.watches.items):
             self.list.addItem(w.label)
             pen = pg.mkPen(COLORS[n % len(COLORS)], width=2)
             self.curves.append(self.plot.plot([], [], pen=pen, name=w.label))
-        self.mark_dirty()
-
-    def mark_dirty(self) -> None:
-        self._dirty = True
-
-    def refresh_if_needed(self) -> None:
-        if self._dirty and self.isVisible():
-            self.refresh()
+        self.redraw.mark_dirty()
 
     def refresh(self) -> None:
-        self._dirty = False
         for curve, w in zip(self.curves, self.watches.items):
             curve.setData(w.iterations, w.values)
 
@@ -97,9 +84,8 @@ class WatchPanel(QWidget):
             self.watches.remove(row)
 
     def closeEvent(self, event) -> None:
-        self.timer.stop()
+        self.redraw.stop()
         self.watches.changed.disconnect(self._rebuild)
-        self.watches.grown.disconnect(self.mark_dirty)
         super().closeEvent(event)
 
 

@@ -15,13 +15,12 @@ The view redraws from a 30 Hz timer when something changed, never once per step.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..live_state import live_state
-from ..training_worker import REDRAW_MS
 from .matrix_plot import MatrixPlot
 from .parameter_choice import ParameterChoice
+from .redraw import RedrawTimer
 
 MODES = {"value": "value θ", "gradient": "gradient ∂E/∂θ", "delta": "Δ last update"}
 
@@ -51,33 +50,19 @@ class WeightsPanel(QWidget):
         layout.addWidget(self.note)
         layout.addWidget(self.plot, 1)
 
-        self._dirty = True
-        self.timer = QTimer(self)
-        self.timer.setInterval(REDRAW_MS)
-        self.timer.timeout.connect(self.refresh_if_needed)
-        self.timer.start()
-        self.choice.currentIndexChanged.connect(self.mark_dirty)
-        self.mode.currentIndexChanged.connect(self.mark_dirty)
+        self.redraw = RedrawTimer(self, self.choice.currentIndexChanged, self.mode.currentIndexChanged,
+                                  session.state_changed)
         self.plot.cell_clicked.connect(self._watch_cell)
         session.network_changed.connect(self._on_network_changed)
-        session.state_changed.connect(self.mark_dirty)
         self._on_network_changed()
 
     # --- model → view -------------------------------------------------------------
     def _on_network_changed(self) -> None:
         self.choice.fill(self.session.network)
-        self.mark_dirty()
-
-    def mark_dirty(self, *_) -> None:
-        self._dirty = True
-
-    def refresh_if_needed(self) -> None:
-        if self._dirty and self.isVisible():
-            self.refresh()
+        self.redraw.mark_dirty()
 
     def refresh(self) -> None:
         """Redraw now from the session's current values."""
-        self._dirty = False
         key, net = self.choice.key(), self.session.network
         if key is None or net is None or key[0] >= len(net.layers) or key[1] not in net.layers[key[0]].params:
             self.plot.set_array(None)
@@ -95,9 +80,8 @@ class WeightsPanel(QWidget):
             self.live.watches.add(key[0], key[1], index)
 
     def closeEvent(self, event) -> None:
-        self.timer.stop()
+        self.redraw.stop()
         self.session.network_changed.disconnect(self._on_network_changed)
-        self.session.state_changed.disconnect(self.mark_dirty)
         super().closeEvent(event)
 
 
