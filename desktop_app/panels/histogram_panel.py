@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
 from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import QGraphicsSimpleTextItem, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ..live_state import live_state
-from ..training_worker import REDRAW_MS
 from .parameter_choice import parameter_keys
+from .redraw import RedrawTimer
 
 BINS = 40
 #: pixels per parameter row, so many layers scroll instead of squashing
@@ -98,13 +97,8 @@ class HistogramPanel(QWidget):
         self.keys: list[tuple[int, str]] = []
         self.value_curves: dict = {}
         self.grad_curves: dict = {}
-        self._dirty = True
-        self.timer = QTimer(self)
-        self.timer.setInterval(REDRAW_MS)
-        self.timer.timeout.connect(self.refresh_if_needed)
-        self.timer.start()
+        self.redraw = RedrawTimer(self, session.state_changed)
         session.network_changed.connect(self._rebuild)
-        session.state_changed.connect(self.mark_dirty)
         self._rebuild()
 
     def _rebuild(self) -> None:
@@ -136,17 +130,9 @@ class HistogramPanel(QWidget):
                 text.setPos(4, 2)
                 self.ranges[(key, what)] = text
         self.view.setMinimumHeight(ROW_HEIGHT * len(self.keys))
-        self.mark_dirty()
-
-    def mark_dirty(self, *_) -> None:
-        self._dirty = True
-
-    def refresh_if_needed(self) -> None:
-        if self._dirty and self.isVisible():
-            self.refresh()
+        self.redraw.mark_dirty()
 
     def refresh(self) -> None:
-        self._dirty = False
         net = self.session.network
         if net is None or parameter_keys(net) != self.keys:
             return
@@ -173,16 +159,15 @@ class HistogramPanel(QWidget):
 
     def _scrolled(self, position: int) -> None:
         if position != self._drawn:
-            self.mark_dirty()
+            self.redraw.mark_dirty()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        self.mark_dirty()                 # other rows may have come into view
+        self.redraw.mark_dirty()          # other rows may have come into view
 
     def closeEvent(self, event) -> None:
-        self.timer.stop()
+        self.redraw.stop()
         self.session.network_changed.disconnect(self._rebuild)
-        self.session.state_changed.disconnect(self.mark_dirty)
         super().closeEvent(event)
 
 
