@@ -119,10 +119,12 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["values"], self.docks["breakpoints"])
         self.tabifyDockWidget(self.docks["breakpoints"], self.docks["formulas"])
         self.docks["values"].raise_()
-        self.resizeDocks([self.docks["palette"], self.docks["chain_rule"]], [370, 440], Qt.Horizontal)
+        # the builder on the left needs less width than the panels on the right,
+        # whose tables, mosaics and plots are cut short or scroll when narrow
+        self.resizeDocks([self.docks["palette"], self.docks["chain_rule"]], [340, 540], Qt.Horizontal)
         self.resizeDocks([self.docks["palette"], self.docks["layers"], self.docks["properties"]],
                          [150, 260, 260], Qt.Vertical)
-        self.resizeDocks([self.docks["chain_rule"], self.docks["values"]], [300, 400], Qt.Vertical)
+        self.resizeDocks([self.docks["chain_rule"], self.docks["values"]], [240, 460], Qt.Vertical)
         # --- panels of the training and conv views (engineers gui-train, gui-conv) ---
         from .panels.conv_inspector import install_conv_inspector
         self.conv_inspector = install_conv_inspector(self)

@@ -46,3 +46,14 @@ def test_a_closed_conv_inspector_stays_closed(qtbot):
     session.load_template("lenet5")
     settle(qtbot)
     assert window.docks["conv_inspector"].isHidden()
+
+
+def test_decision_regions_around_one_sample_show_plain_numbers(qtbot):
+    window, session = open_window(qtbot)         # the worked example: one sample (0.05, 0.10)
+    settle(qtbot)
+    plot = window.panels["decision"].plot
+    (x_low, x_high), (y_low, y_high) = plot.viewRange()
+    assert x_low < 0.05 < x_high and x_high - x_low >= 1.0
+    assert y_low < 0.10 < y_high and y_high - y_low >= 1.0
+    assert plot.getAxis("left").autoSIPrefixScale == 1.0      # no "(x0.001)" on the axes
+    assert plot.getAxis("bottom").autoSIPrefixScale == 1.0

@@ -77,6 +77,8 @@ class DecisionPanel(QWidget):
         self.plot = pg.PlotWidget()
         self.plot.setMenuEnabled(False)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
+        for side in ("bottom", "left"):        # the data's own numbers, never "(x0.001)"
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.regions = pg.ImageItem(axisOrder="row-major")
         self.points = pg.ScatterPlotItem(size=6, pen=pg.mkPen((30, 30, 30), width=0.5))
         self.fit = pg.PlotDataItem(pen=pg.mkPen((214, 39, 40), width=3), name="network")
@@ -124,7 +126,8 @@ class DecisionPanel(QWidget):
 
     def _bounds(self, x):
         low, high = x.min(axis=0), x.max(axis=0)
-        pad = 0.1 * np.maximum(high - low, 1e-3)
+        span = high - low
+        pad = np.where(span > 1e-3, 0.1 * span, 0.5)     # one sample: ±0.5 around it, not a sliver
         return low - pad, high + pad
 
     def _draw_regions(self, net, x, y) -> None:

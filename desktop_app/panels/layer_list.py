@@ -112,6 +112,8 @@ class LayerListPanel(QWidget):
             b = QPushButton(text)
             b.setToolTip(tip)
             b.clicked.connect(slot)
+            if key in ("up", "down"):         # arrows need little room: the list keeps the width
+                b.setMaximumWidth(40)
             row.addWidget(b)
             self.buttons[key] = b
 
