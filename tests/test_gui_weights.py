@@ -187,3 +187,30 @@ def test_step_back_takes_the_watch_point_away_and_a_what_if_edit_adds_none(sessi
     assert watches.items[0].iterations == [1]
     session.step("iteration")
     assert watches.items[0].iterations == [1, 2]
+
+
+@pytest.mark.parametrize("name, kwargs, shown", [
+    ("Momentum", {}, ["θ", "momentum_buffer"]),
+    ("Adagrad", {}, ["θ", "sum"]),
+    ("RMSProp", {"centered": True}, ["θ", "square_avg", "grad_avg"]),
+    ("Adadelta", {}, ["θ", "square_avg", "acc_delta"]),
+    ("SGD", {}, ["θ"]),
+])
+def test_optimizer_state_view_shows_every_optimizers_state(qtbot, name, kwargs, shown):
+    from core.optimizers import OPTIMIZERS
+    s = SessionController()
+    opt = OPTIMIZERS[name](**kwargs)
+    s.set_network(small_net(), opt, X, Y)
+    panel = OptimizerStatePanel(s)
+    qtbot.addWidget(panel)
+    panel.choice.select((1, "W"))
+    s.step("iteration")
+    panel.refresh()
+    assert sorted(panel.plots) == sorted(shown)
+    for state_name in shown[1:]:
+        np.testing.assert_array_equal(panel.plots[state_name].image.image, opt.state[(1, "W")][state_name])
+        assert panel.titles[state_name].text() == f"{opt.symbols[state_name]} = {state_name}"
+    if name == "SGD":
+        assert panel.status.text() == "SGD keeps no state: each update uses only the current gradient."
+    else:
+        assert "t = 1" in panel.status.text()

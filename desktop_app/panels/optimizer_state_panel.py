@@ -96,7 +96,7 @@ class OptimizerStatePanel(QWidget):
             self.plots[state_name].set_array(array, symbol, axes)
         if name in net.layers[layer_index].frozen:
             self.status.setText(f"{name} is frozen: the optimizer skips it and keeps no state for it.")
-        elif not arrays and t == 0:
+        elif not arrays:
             self.status.setText("No state yet: it appears after the first update." if symbols else
                                 f"{opt.name} keeps no state: each update uses only the current gradient.")
         else:
