@@ -246,9 +246,12 @@ class GradNormBelow(_GradNorm):
 
 
 # --- activations -----------------------------------------------------------------
-class DeadReLU(Breakpoint):
-    kind = "dead_relu"
+class _UnitFraction(Breakpoint):
+    """Hits when more than ``fraction`` of one layer's units are in a bad state.
+    A subclass names the activations it watches (``acts``), measures the
+    fraction of a layer's outputs (``measure``) and says what it means (``message``)."""
     stages = frozenset({"forward"})
+    acts: tuple[str, ...] = ()
 
     def __init__(self, fraction: float = 0.5, layer: int | None = None):
         super().__init__()
@@ -257,64 +260,73 @@ class DeadReLU(Breakpoint):
 
     def check(self, stage, dbg):
         for i in _layers(dbg, self.layer):
-            if activation_name(dbg.net.layers[i]) == "relu":
-                f = dead_fraction(dbg.state.outs[i])
+            act = activation_name(dbg.net.layers[i])
+            if act in self.acts:
+                f = self.measure(dbg.state.outs[i], act)
                 if f > self.fraction:
-                    return self.hit(f"Dead ReLUs: {f:.0%} of layer {i}'s units ({dbg.net.layers[i]!r}) "
-                                    f"output 0 for every sample of the batch, so they get no gradient. "
-                                    f"Check the biases and the learning rate.", f, i, "out")
+                    return self.hit(self.message(i, dbg.net.layers[i], act, f), f, i, "out")
         return None
 
 
-class Saturated(Breakpoint):
+class DeadReLU(_UnitFraction):
+    kind = "dead_relu"
+    acts = ("relu",)
+
+    def measure(self, out, act):
+        return dead_fraction(out)
+
+    def message(self, i, layer, act, f):
+        return (f"Dead ReLUs: {f:.0%} of layer {i}'s units ({layer!r}) output 0 for every sample "
+                f"of the batch, so they get no gradient. Check the biases and the learning rate.")
+
+
+class Saturated(_UnitFraction):
     kind = "saturated"
-    stages = frozenset({"forward"})
+    acts = ("sigmoid", "tanh")
 
     def __init__(self, fraction: float = 0.5, layer: int | None = None, margin: float = 0.01):
-        super().__init__()
-        self.fraction = _number(fraction, "fraction", self.kind, 0.0, 1.0)
-        self.layer = None if layer is None else _count(layer, "layer", self.kind)
+        super().__init__(fraction, layer)
         self.margin = _number(margin, "margin", self.kind, 0.0, 0.5)
 
-    def check(self, stage, dbg):
-        for i in _layers(dbg, self.layer):
-            act = activation_name(dbg.net.layers[i])
-            if act in ("sigmoid", "tanh"):
-                f = saturated_fraction(dbg.state.outs[i], act, self.margin)
-                if f > self.fraction:
-                    return self.hit(f"Saturation: {f:.0%} of layer {i}'s {act} outputs lie within "
-                                    f"{self.margin:g} of their bounds, where g′ ≈ 0 and gradients "
-                                    f"vanish.", f, i, "out")
-        return None
+    def measure(self, out, act):
+        return saturated_fraction(out, act, self.margin)
+
+    def message(self, i, layer, act, f):
+        return (f"Saturation: {f:.0%} of layer {i}'s {act} outputs lie within {self.margin:g} of "
+                f"their bounds, where g′ ≈ 0 and gradients vanish.")
 
 
 # --- places ----------------------------------------------------------------------
-class AtIteration(Breakpoint):
+class _Count(Breakpoint):
+    """Hits after the update that completes the ``n``-th iteration or epoch."""
+    stages = frozenset({"update"})
+
+    def __init__(self, n: int):
+        super().__init__()
+        self.n = _count(n, "n", self.kind, low=1)
+
+    def check(self, stage, dbg):
+        return self.hit(self.message(), self.n) if self.reached(dbg) else None
+
+
+class AtIteration(_Count):
     kind = "iteration"
-    stages = frozenset({"update"})
 
-    def __init__(self, n: int):
-        super().__init__()
-        self.n = _count(n, "n", self.kind, low=1)
+    def reached(self, dbg):
+        return dbg.iteration == self.n
 
-    def check(self, stage, dbg):
-        if dbg.iteration == self.n:
-            return self.hit(f"Reached iteration {self.n}.", self.n)
-        return None
+    def message(self):
+        return f"Reached iteration {self.n}."
 
 
-class AtEpoch(Breakpoint):
+class AtEpoch(_Count):
     kind = "epoch"
-    stages = frozenset({"update"})
 
-    def __init__(self, n: int):
-        super().__init__()
-        self.n = _count(n, "n", self.kind, low=1)
+    def reached(self, dbg):
+        return dbg.epoch == self.n and dbg.batch == 0      # the counters have moved to the next epoch
 
-    def check(self, stage, dbg):
-        if dbg.epoch == self.n and dbg.batch == 0:
-            return self.hit(f"Finished epoch {self.n}.", self.n)
-        return None
+    def message(self):
+        return f"Finished epoch {self.n}."
 
 
 class EnterLayer(Breakpoint):

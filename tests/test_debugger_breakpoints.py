@@ -88,13 +88,20 @@ def test_vanishing_gradient_in_a_deep_sigmoid_stack():
 
 def test_dead_relus_from_a_large_negative_bias():
     dbg = diverging()
-    dbg.set_param(0, "b", (3,), -100.0)
     for j in range(8):
         dbg.set_param(0, "b", (j,), -100.0)
     bp = dbg.add_breakpoint("dead_relu", fraction=0.5)
     why = dbg.run(max_iterations=5)
     assert why.hit.breakpoint is bp and why.hit.layer == 0 and why.hit.value == 1.0
     assert why.cursor.phase == "loss"              # stopped right after the forward pass
+
+
+def test_a_healthy_relu_network_has_no_dead_units():
+    net = Network([Dense(8, activation="relu"), Dense(1)], (3,), loss="mse", seed=0)
+    dbg = Debugger(net, SGD(lr=0.01), *regression())
+    bp = dbg.add_breakpoint("dead_relu", fraction=0.5)
+    why = dbg.run(max_iterations=40)
+    assert why.reason == "limit" and why.hit is None and bp.enabled
 
 
 def test_saturated_sigmoids():
