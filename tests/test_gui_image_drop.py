@@ -237,3 +237,20 @@ def test_main_window_takes_drops_and_pastes_for_the_inspector(qtbot, tmp_path):
     assert inspector.images[0].source == "clipboard" and inspector.images[0].pixels.shape == (10, 20)
     inspector.refresh()
     assert inspector.sample.shape == (1, 28, 28)
+
+
+def test_the_fit_choice_pads_crops_or_stretches_and_the_preview_is_the_networks_input(qtbot, tmp_path, inspector):
+    from core.images import fit_to_input
+    from desktop_app.image_io import read_image
+    inspector.show()
+    path = _photo(tmp_path / "photo.png", "PNG")                   # 90 × 60: wider than tall
+    assert _drop(inspector, [path])
+    pixels = read_image(path).pixels
+    for mode in ("pad", "crop", "stretch"):
+        inspector.fit.setCurrentIndex(inspector.fit.findData(mode))
+        inspector.fit.activated.emit(inspector.fit.currentIndex())
+        expected = fit_to_input(pixels, (1, 28, 28), mode=mode)
+        qtbot.waitUntil(lambda: np.allclose(inspector.sample, expected, atol=1e-6), timeout=2000)
+        np.testing.assert_array_equal(inspector.rows[-1].arrays["input"], inspector.sample)   # the preview
+    pad, crop = (fit_to_input(pixels, (1, 28, 28), mode=m) for m in ("pad", "crop"))
+    assert np.ptp(pad[0, 0]) < 1e-6 and np.ptp(crop[0, 0]) > 0.05    # pad leaves a flat margin, crop fills
