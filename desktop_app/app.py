@@ -44,8 +44,17 @@ def parse_args(argv):
     parser.add_argument("--screenshot", metavar="PATH",
                         help="open the window, save a PNG of it to PATH and exit")
     args = parser.parse_args(argv)
+    if args.project and os.path.isdir(args.project):
+        raise UsageError(f"layerlab: {args.project} is a folder; give a project file (.llproj) in it")
     if args.project and not os.path.isfile(args.project):
         raise UsageError(f"layerlab: no such project file: {args.project}")
+    if args.screenshot:
+        folder = os.path.dirname(os.path.abspath(args.screenshot))
+        if not args.screenshot.lower().endswith(".png"):
+            raise UsageError(f"layerlab: --screenshot saves a PNG; give a name ending in .png, "
+                             f"not {args.screenshot}")
+        if not os.path.isdir(folder):
+            raise UsageError(f"layerlab: cannot save the screenshot: no folder {folder}")
     if args.template:
         from core.templates import TEMPLATES
         if args.template not in TEMPLATES:

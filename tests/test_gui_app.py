@@ -26,12 +26,23 @@ def _isolated(tmp_path, monkeypatch):
     (["--bogus"], "unrecognized arguments: --bogus"),
     (["no/such/file.llproj"], "no such project file: no/such/file.llproj"),
     (["--template", "nope"], "unknown template 'nope'"),
+    (["--template"], "--template: expected one argument"),
 ])
 def test_bad_command_lines_say_what_is_wrong_and_exit_non_zero(argv, words, capsys):
     assert app.main(argv) == 2
     err = capsys.readouterr().err
     assert words in err
     assert "usage" in err or "choose one of" in err or "no such" in err
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["."], ". is a folder; give a project file"),
+    (["--screenshot", "shot.jpg"], "saves a PNG; give a name ending in .png, not shot.jpg"),
+    (["--screenshot", "no/such/folder/shot.png"], "cannot save the screenshot: no folder"),
+])
+def test_a_folder_or_an_unusable_screenshot_path_is_refused_before_the_window_opens(argv, words, capsys):
+    assert app.main(argv) == 2
+    assert words in capsys.readouterr().err
 
 
 def test_a_file_that_is_not_a_project_exits_with_its_reason(tmp_path, capsys, qapp):
