@@ -72,7 +72,7 @@ class Progress:
 
     def text(self) -> str:
         left = "" if self.seconds_left is None else f" · about {_duration(self.seconds_left)} left"
-        return (f"epoch {min(self.epoch + 1, self.epochs)}/{self.epochs} · iteration {self.iteration:,} · "
+        return (f"epoch {min(self.epoch + 1, self.epochs):,}/{self.epochs:,} · iteration {self.iteration:,} · "
                 f"{self.samples_per_second:,.0f} samples/s{left} · loss {self.loss:.4g}")
 
 

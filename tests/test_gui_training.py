@@ -272,3 +272,35 @@ def test_batch_size_choices_and_dropout_rates(qtbot):
     panel.restore_best.setChecked(False)
     settings = panel.current_settings()
     assert (settings.batch_size, settings.val_split, settings.patience, settings.restore_best) == (16, 0.2, 4, False)
+
+
+def test_progress_shows_epoch_iteration_speed_and_time_left(qtbot):
+    import re
+    s = xor_session()
+    panel = TrainingPanel(s)
+    qtbot.addWidget(panel)
+    live = live_state(s)
+    panel.epochs.setValue(100_000)
+    panel.train_button.click()
+    qtbot.waitUntil(lambda: "left" in panel.progress_text.text(), timeout=5000)
+    text = panel.progress_text.text()
+    assert re.fullmatch(r"epoch [\d,]+/100,000 · iteration [\d,]+ · [\d,]+ samples/s · about .+ left · loss [\d.e+-]+",
+                        text), text
+    assert 0 <= panel.progress_bar.value() < 1000
+    with qtbot.waitSignal(live.finished, timeout=2000):
+        panel.cancel_button.click()
+
+
+def test_watch_selected_takes_the_weight_chosen_on_the_diagram(qtbot):
+    from desktop_app.panels.watch_panel import WatchPanel
+    from desktop_app.session import Selection
+    s = xor_session()
+    panel = WatchPanel(s)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(s.message) as message:                  # nothing selected yet: it says what to do
+        panel.watch_selected.click()
+    assert "Select a weight" in message.args[0] and panel.list.count() == 0
+    s.select(Selection(1, "W", (3, 1)))
+    panel.watch_selected.click()
+    assert [w.label for w in live_state(s).watches.items] == ["layer 1 W[3, 1]"]
+    assert panel.list.count() == 1
