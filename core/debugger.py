@@ -105,7 +105,7 @@ from .errors import ConfigError, InputError, ShapeError
 from .explain import Explanation, explain, with_params
 from .history import History, Snapshot, nbytes
 from .layers import Dropout
-from .network import Network
+from .network import Network, as_array, check_seed
 from .trace import (BackwardLayer, BackwardPass, Cursor, EpochRecord, ForwardLayer, ForwardPass,
                     IterationRecord, LossRecord, ParamUpdate, UpdateRecord, frozen)
 from .watches import Watches, check_param_index
@@ -209,7 +209,7 @@ class Debugger:
         self.net, self.optimizer = net, optimizer
         self.x = net.check_input(x)
         self._x_given = self.x
-        self.y = np.asarray(y)
+        self.y = as_array(y, "The targets")
         n = len(self.x)
         if self.y.ndim == 0 or len(self.y) != n:
             raise ShapeError(f"x has {n} samples but y has "
@@ -227,8 +227,8 @@ class Debugger:
         self.batch_size = int(batch_size)
         self.batches_per_epoch = -(-n // self.batch_size)
         self.shuffle = bool(shuffle)
-        self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        self.seed = check_seed(seed)
+        self.rng = np.random.default_rng(self.seed)
         self._rng_state_cache = None
         self._random_layers = {i for i, layer in enumerate(net.layers) if isinstance(layer, RANDOM_LAYERS)}
         self._n_layers = len(net.layers)
@@ -245,6 +245,10 @@ class Debugger:
         self._last_record = None
         self.breakpoints: list[Breakpoint] = [NonFinite()]
         self.watches = Watches(net, watch_length)
+        if isinstance(memory_budget, bool) or not isinstance(memory_budget, (int, np.integer)) \
+                or memory_budget < 1:
+            raise ConfigError(f"memory_budget is the history's size in bytes, a whole number ≥ 1 "
+                              f"(256 * 2**20 is 256 MB); got {memory_budget!r}.")
         self._history = History(memory_budget)
         self._pass_nbytes: dict[int, int] = {}
         #: a run keeps a snapshot every this many iterations (see core.history)

@@ -34,8 +34,8 @@ class Network:
             raise ConfigError(f"dtype must be float32 or float64, got {self.dtype}.")
         self.input_shape = _as_shape(input_shape)
         self.loss: Loss = get_loss(loss)
-        self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        self.seed = check_seed(seed)
+        self.rng = np.random.default_rng(self.seed)
         self._layers: tuple[Layer, ...] = ()
         self.shapes: list[tuple[int, ...]] = []
         if isinstance(layers, (Layer, str)) or not hasattr(layers, "__iter__"):
@@ -126,7 +126,7 @@ class Network:
     # --- computing -----------------------------------------------------------
     def check_input(self, x) -> np.ndarray:
         """``x`` as a batch of this network's dtype; raises ShapeError or InputError."""
-        x = _as_array(x, "The input")
+        x = as_array(x, "The input")
         if x.shape[1:] != self.input_shape:
             raise ShapeError(f"The network takes samples of shape {self.input_shape} "
                              f"(a batch of shape (N, {', '.join(map(str, self.input_shape))})); "
@@ -146,7 +146,7 @@ class Network:
 
         Whether its shape fits the output is the loss's check (it depends on
         the loss: cross-entropy also takes integer labels)."""
-        y = _as_array(y, "The targets")
+        y = as_array(y, "The targets")
         if y.dtype.kind not in "iuf":
             raise InputError(f"The targets must be real numbers, got dtype {y.dtype}.")
         if y.dtype.kind == "f" and not np.isfinite(y).all():
@@ -158,7 +158,7 @@ class Network:
 
         ``x`` is a batch ``(N, *input_shape)``; a single sample of ``input_shape``
         is accepted too and gives a single output."""
-        x = _as_array(x, "The input")
+        x = as_array(x, "The input")
         single = x.shape == self.input_shape
         out = self.check_input(x[None] if single else x)
         for layer in self._layers:
@@ -218,7 +218,13 @@ class Network:
         return [{k: v.copy() for k, v in layer.params.items()} for layer in self._layers]
 
     def set_weights(self, weights) -> None:
-        for layer, w in zip(self._layers, weights, strict=True):
+        """Assign ``weights[i][name]`` to ``layers[i].params[name]`` (same shapes, as from
+        :meth:`get_weights`); a dict may leave names out."""
+        weights = list(weights)
+        if len(weights) != len(self._layers):
+            raise ShapeError(f"Got weights for {len(weights)} layers, but the network has "
+                             f"{len(self._layers)}: give one dict per layer ({{}} for a layer without parameters).")
+        for layer, w in zip(self._layers, weights):
             for k, v in w.items():
                 layer.params[k] = v
 
@@ -252,12 +258,19 @@ class Network:
         return f"Network([{inner}], input_shape={self.input_shape}, loss={self.loss.name!r})"
 
 
-def _as_array(data, what: str) -> np.ndarray:
-    """``np.asarray(data)``, with a learner's message for rows of different lengths."""
+def as_array(data, what: str) -> np.ndarray:
+    """``np.asarray(data)``; rows of different lengths raise InputError naming ``what``."""
     try:
         return np.asarray(data)
     except ValueError:
         raise InputError(f"{what} must be a rectangular array: its rows have different lengths.") from None
+
+
+def check_seed(seed) -> int:
+    """A random seed: a whole number ≥ 0 (the same seed gives the same numbers)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ConfigError(f"seed must be a whole number ≥ 0, like 0 or 42; got {seed!r}.")
+    return int(seed)
 
 
 def _as_shape(shape) -> tuple[int, ...]:

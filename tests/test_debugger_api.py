@@ -25,6 +25,9 @@ def classifier(n=6):
     (lambda a: {**a, "batch_size": 2.5}, ConfigError, "batch_size"),
     (lambda a: {**a, "optimizer": "sgd"}, ConfigError, "needs an optimizer"),
     (lambda a: {**a, "net": [Dense(2)]}, ConfigError, "needs a core Network"),
+    (lambda a: {**a, "y": [[0], [1, 2], [0], [1], [2], [0]]}, InputError, "rows have different lengths"),
+    (lambda a: {**a, "seed": "a"}, ConfigError, "seed must be a whole number ≥ 0"),
+    (lambda a: {**a, "memory_budget": -1}, ConfigError, "memory_budget is the history's size in bytes"),
 ])
 def test_bad_construction(change, error, words):
     net, x, y = classifier()

@@ -188,3 +188,15 @@ def test_layer_index_out_of_range(edit):
     with pytest.raises(ConfigError, match=r"out of range: the network has 2 layers \(indices 0..1"):
         edit(net)
     assert len(net.layers) == 2
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "a", None])
+def test_network_seed_must_be_a_whole_number(seed):
+    with pytest.raises(ConfigError, match=f"seed must be a whole number ≥ 0, like 0 or 42; got {seed!r}"):
+        Network([Dense(2)], input_shape=(2,), seed=seed)
+
+
+def test_set_weights_needs_one_dict_per_layer():
+    net = lecture_network()
+    with pytest.raises(ShapeError, match="Got weights for 1 layers, but the network has 2"):
+        net.set_weights([{}])
