@@ -161,3 +161,22 @@ def test_a_cancelled_or_failed_background_load_keeps_the_data(qtbot, tmp_path, s
     with qtbot.waitSignal(broken.done, timeout=10000) as done, qtbot.waitSignal(session.error) as error:
         broken.start()
     assert done.args == [False] and "is not a folder" in error.args[0] and session.x.shape == (10, 1, 28, 28)
+
+
+def test_wrong_predictions_are_highlighted_among_the_thumbnails(browser, session):
+    from core.layers import Flatten
+    assert load_digits(session, n=20)
+    x, y = session.x, session.y
+    net = Network([Flatten(), Dense(10, activation="softmax")], input_shape=x.shape[1:], loss="cross_entropy")
+    net.layers[1].params["W"] = np.zeros_like(net.layers[1].params["W"])
+    net.layers[1].params["b"] = np.eye(10)[3]                  # always predicts 3
+    session.set_network(net, x=x, y=y)
+    browser.refresh()
+    assert browser.stack.currentWidget() is browser.grid
+    for k in range(browser.grid.count()):
+        item = browser.grid.item(k)
+        index = item.data(0x0100)
+        assert item.text() == f"#{index}\nlabel {y[index]}, net 3"
+        highlighted = item.background().color().name() == "#f8c9c6"
+        assert highlighted == (y[index] != 3), index
+    assert 0 < int(np.sum(y[:browser.grid.count()] == 3)) < browser.grid.count()   # both kinds were checked
