@@ -32,6 +32,7 @@ import numpy as np
 
 from .errors import ConfigError, InputError
 from .metrics import correct_count, task_kind
+from .network import as_array
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class Trainer:
     def __init__(self, net, optimizer, x, y, batch_size=32, val_split=0.0, seed=0,
                  patience=None, restore_best=True, shuffle=True):
         x = net.check_input(x)
-        y = np.asarray(y)
+        y = as_array(y, "The targets")
         if y.ndim == 0 or len(y) != len(x):
             raise InputError(f"There are {len(x)} input samples but {len(y) if y.ndim else 'no'} "
                              f"targets; give one target per sample.")
@@ -302,7 +303,7 @@ class Trainer:
         """``(loss, accuracy)`` on ``(x, y)`` in inference mode (no dropout, no update);
         the accuracy is None for regression."""
         net = self.net
-        x, y = net.check_input(x), np.asarray(y)
+        x, y = net.check_input(x), net.check_targets(y)
         out, caches = net.forward_layers(x, training=False)
         loss = net.loss.value(net.loss_input(out, caches), y)
         acc = None if self.kind == "regression" else correct_count(out, y, self.kind) / len(x)

@@ -250,3 +250,12 @@ def test_float32_binary_network_trains_in_float32():
     history = t.fit(30)
     assert history.train_acc[-1] >= 0.9
     assert all(v.dtype == np.float32 for layer in net.layers for v in layer.params.values())
+
+
+def test_ragged_or_nan_targets_raise_input_errors():
+    net = Network([Dense(2)], input_shape=(2,))
+    with pytest.raises(InputError, match="rows have different lengths"):
+        Trainer(net, SGD(lr=0.1), np.zeros((2, 2)), [[1.0, 2.0], [3.0]])
+    trainer = Trainer(net, SGD(lr=0.1), np.zeros((2, 2)), np.zeros((2, 2)))
+    with pytest.raises(InputError, match="targets contain NaN"):
+        trainer.evaluate(np.zeros((1, 2)), np.array([[np.nan, 0.0]]))
