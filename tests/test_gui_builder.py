@@ -261,3 +261,29 @@ def test_duplicate_copies_the_selected_layer_below_it(qtbot):
     assert window.panels["layers"].list.count() == 3 and window.panels["layers"].list.currentRow() == 1
     window.undo_action.trigger()
     assert session.network.spec() == before
+
+
+def test_pool_size_stride_mode_and_dropout_rate_edits_reach_the_network(qtbot):
+    window, session = open_window(qtbot, template="lenet5")
+    props, layers = window.panels["properties"], window.panels["layers"]
+    choose_row(window, 0)
+    props.controls["stride"].setValue(2)
+    assert session.network.layers[0].config()["stride"] in (2, (2, 2))
+    assert "6 × 14 × 14" in layers.list.item(0).text()
+    window.undo_action.trigger()
+    choose_row(window, 0)
+    combo = props.controls["mode"]
+    combo.setCurrentIndex(combo.findText("convolution"))
+    combo.activated.emit(combo.currentIndex())
+    assert session.network.layers[0].mode == "convolution"
+    choose_row(window, 1)                                    # MaxPool2D(2)
+    props.controls["size"].setValue(4)
+    assert session.network.layers[1].config()["size"] in (4, (4, 4))
+    assert "6 × 7 × 7" in layers.list.item(1).text()
+    window.undo_action.trigger()
+    choose_row(window, 4)                                    # after Flatten
+    add_from_palette(qtbot, window, "Dropout")
+    row = next(i for i, layer in enumerate(session.network.layers) if type(layer).__name__ == "Dropout")
+    choose_row(window, row)
+    props.controls["rate"].setValue(0.3)
+    assert session.network.layers[row].rate == pytest.approx(0.3)
