@@ -98,6 +98,11 @@ def test_watches_record_per_iteration_series():
     g = it.backward.layers[1].grads
     assert dbg.watches.series("grad_norm[1]")[1][0] == pytest.approx(np.sqrt((g["W"] ** 2).sum() + (g["b"] ** 2).sum()))
     assert dbg.watches.series("param[1].W[2, 1]")[1][0] == net.layers[1].params["W"][2, 1]
+    w0 = net.layers[0].params                       # after the update
+    assert dbg.watches.series("weight_norm[0]")[1][0] == pytest.approx(
+        np.sqrt((w0["W"] ** 2).sum() + (w0["b"] ** 2).sum()))
+    hidden = it.forward.layers[0].out               # a unit is dead when it outputs 0 for every sample
+    assert dbg.watches.series("dead_fraction[0]")[1][0] == np.mean(np.all(hidden == 0, axis=0))
     assert dbg.watches.series("loss")[1][0] == it.loss.value
     predicted = it.forward.layers[1].out.argmax(axis=1)
     assert dbg.watches.series("accuracy")[1][0] == np.mean(predicted == y)
@@ -123,3 +128,12 @@ def test_bad_watches(args, kwargs, error, words):
         dbg.watches.add(*args, **kwargs)
     with pytest.raises(ConfigError, match="always watched"):
         dbg.watches.remove("loss")
+
+
+def test_dead_fraction_watch_counts_units_silent_for_the_whole_batch():
+    net, x, y = classifier()
+    dbg = Debugger(net, SGD(lr=0.1), x, y)
+    dbg.watches.add("dead_fraction", layer=0)
+    dbg.set_param(0, "b", (1,), -100.0)              # unit 1 of 4 outputs 0 for every sample
+    dbg.step("iteration")
+    assert dbg.watches.series("dead_fraction[0]")[1].tolist() == [0.25]
