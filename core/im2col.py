@@ -4,12 +4,20 @@ A correlation of an image with a kernel is a dot product of the kernel with
 every patch of the image. Laying the patches out as the columns of a matrix
 turns all those dot products into one matrix product per sample:
 
-    x     : (N, C, H, W)          an already padded batch of images
-    cols  : (N, C·kh·kw, H'·W')   cols[n, (c, p, q), (i, j)] = x[n, c, i·sh + p, j·sw + q]
-    W     : (out_ch, C, kh, kw)   reshaped to (out_ch, C·kh·kw)
+    x       : (N, C, H, W)               an already padded batch of images
+    patches : (N, C, kh, kw, H', W')     patches[n, c, p, q, i, j] = x[n, c, i·sh + p, j·sw + q],
+                                         a read-only view of x's memory (nothing copied)
+    cols    : (N, C·kh·kw, H'·W')        the patches copied into matrix columns (im2col)
+    W       : (out_ch, C, kh, kw)        reshaped to (out_ch, C·kh·kw)
     net[n] = W.reshape(out_ch, -1) @ cols[n]        → (out_ch, H'·W')
 
 with H' = 1 + (H − kh) // sh and W' = 1 + (W − kw) // sw (stride = (sh, sw)).
+
+The columns are kh·kw times larger than the image. Conv2D therefore copies
+them a few samples at a time (``sample_chunks``, about ``CHUNK_BYTES`` each)
+and keeps only the view: at batch 64 a whole LeNet-5 im2col would be 5 MB of
+fresh memory per step, which the C library hands back to the kernel after
+each step and page-faults in again on the next (~1.7 µs per 4 kB page here).
 
 col2im is the adjoint of im2col: every column entry is added back to the
 image cell it was copied from. Cells covered by several patches (overlapping
@@ -47,18 +55,47 @@ def output_size(size: int, kernel: int, stride: int) -> int:
     return 1 + (size - kernel) // stride
 
 
-def im2col(x: np.ndarray, kh: int, kw: int, stride: tuple[int, int]) -> np.ndarray:
-    """Patches of ``x`` (N, C, H, W) as columns: (N, C·kh·kw, H'·W'), a new array of x's dtype."""
+#: About how many bytes of im2col columns are made at a time (see ``sample_chunks``):
+#: enough samples for efficient matrix products, few enough that the copy stays in
+#: the CPU cache and the C library reuses the same memory for every chunk.
+CHUNK_BYTES = 1 << 20
+
+
+def patches(x: np.ndarray, kh: int, kw: int, stride: tuple[int, int]) -> np.ndarray:
+    """Every kh×kw window of ``x`` (N, C, H, W) as a read-only view, nothing copied:
+    (N, C, kh, kw, H', W') with ``patches[n, c, p, q, i, j] = x[n, c, i·sh + p, j·sw + q]``."""
     n, c, h, w = x.shape
     sh, sw = stride
     ho, wo = output_size(h, kh, sh), output_size(w, kw, sw)
     x = np.ascontiguousarray(x)
     bn, bc, bh, bw = x.strides     # bytes from one sample / channel / row / column to the next
-    # windows[n, c, i, j, p, q] = x[n, c, i·sh + p, j·sw + q]: a view of x's memory, nothing
-    # copied yet (what numpy's sliding_window_view builds, without its Python overhead).
-    windows = np.ndarray((n, c, ho, wo, kh, kw), x.dtype, x, 0, (bn, bc, bh * sh, bw * sw, bh, bw))
-    # Reorder to (n, c, p, q, i, j); the reshape makes the one copy.
-    return windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, ho * wo)
+    # explicit strides over x's memory: what numpy's sliding_window_view builds, without
+    # its ~20 µs of Python overhead
+    view = np.ndarray((n, c, kh, kw, ho, wo), x.dtype, x, 0, (bn, bc, bh, bw, bh * sh, bw * sw))
+    view.flags.writeable = False
+    return view
+
+
+def columns(windows: np.ndarray) -> np.ndarray:
+    """The im2col matrix of a ``patches`` view (N, C, kh, kw, H', W'):
+    (N, C·kh·kw, H'·W'), a new contiguous array (the reshape makes the one copy)."""
+    n, c, kh, kw, ho, wo = windows.shape
+    return windows.reshape(n, c * kh * kw, ho * wo)
+
+
+def im2col(x: np.ndarray, kh: int, kw: int, stride: tuple[int, int]) -> np.ndarray:
+    """Patches of ``x`` (N, C, H, W) as columns: (N, C·kh·kw, H'·W'), a new array of x's dtype."""
+    return columns(patches(x, kh, kw, stride))
+
+
+def sample_chunks(windows: np.ndarray):
+    """Slices of the sample axis of a ``patches`` view, each about ``CHUNK_BYTES``
+    of columns (at least one sample): ``columns(windows[s])`` for each slice s
+    covers the batch."""
+    n = windows.shape[0]
+    per_sample = windows[:1].size * windows.itemsize
+    step = max(1, CHUNK_BYTES // per_sample)
+    return [slice(start, min(start + step, n)) for start in range(0, n, step)]
 
 
 def col2im(cols: np.ndarray, x_shape: tuple[int, int, int, int], kh: int, kw: int,

@@ -15,9 +15,11 @@ the kernel flipped in both directions, W[o, c, kh−1−p, kw−1−q]. The stor
 is always the kernel as written; only the computation flips it.
 
 The sum is done as one matrix product per sample over im2col columns
-(see :mod:`core.im2col`). Backward, with δ = ∂E/∂net reshaped to (N, out_ch, H'·W'):
+(see :mod:`core.im2col`), made a few samples at a time from a view of the
+padded input. Backward, with δ = ∂E/∂net reshaped to (N, out_ch, H'·W'):
 
     ∂E/∂W = Σₙ δ[n] @ cols[n]ᵀ      ∂E/∂b = Σ over n, i, j of δ
+                                    (the columns made again, chunk by chunk)
     ∂E/∂x = col2im(Wᵀ @ δ[n])       (then the padding is cut off; for big
                                      batches computed offset by offset, see
                                      core.im2col.correlation_input_grad)
@@ -29,7 +31,7 @@ import math
 import numpy as np
 
 from ..errors import ConfigError, ShapeError
-from ..im2col import correlation_input_grad, im2col, output_size
+from ..im2col import columns, correlation_input_grad, output_size, patches, sample_chunks
 from ..initializers import initialize, normalize_init
 from .base import Layer, check_positive_int
 from .with_activation import WithActivation
@@ -45,8 +47,10 @@ class Conv2D(WithActivation, Layer):
     is as large as the input, an odd extra row/column goes bottom/right) or
     explicit ``((top, bottom), (left, right))``.
 
-    The cache holds ``x``, ``net``, ``out`` and ``cols``, the im2col patches
-    (N, C·kh·kw, H'·W') backward needs for ∂E/∂W.
+    The cache holds ``x``, ``net``, ``out`` and ``cols``, the patches backward
+    needs for ∂E/∂W: a read-only view (N, C, kh, kw, H', W') of the padded
+    input, ``cols[n, c, p, q, i, j] = x_pad[n, c, i·sh + p, j·sw + q]``
+    (``core.im2col.columns`` turns it into the im2col matrix).
     """
     param_names = ("W", "b")
 
@@ -116,10 +120,12 @@ class Conv2D(WithActivation, Layer):
         (top, bottom), (left, right) = self.pads(x.shape)
         x_pad = _pad(x, top, bottom, left, right)
         kh, kw = self.kernel_size
-        cols = im2col(x_pad, kh, kw, self.stride)
-        ho = output_size(h + top + bottom, kh, self.stride[0])
-        wo = output_size(w + left + right, kw, self.stride[1])
-        net = self.kernel().reshape(self.filters, -1) @ cols       # (N, out_ch, H'·W')
+        cols = patches(x_pad, kh, kw, self.stride)                    # a view, nothing copied
+        ho, wo = cols.shape[-2:]
+        kernel = self.kernel().reshape(self.filters, -1)               # (out_ch, C·kh·kw)
+        net = np.empty((n, self.filters, ho * wo), dtype=np.result_type(x, kernel))
+        for chunk in sample_chunks(cols):
+            np.matmul(kernel, columns(cols[chunk]), out=net[chunk])    # (chunk, out_ch, H'·W')
         net += self.params["b"][:, None]
         net = net.reshape(n, self.filters, ho, wo)
         out = net if self.activation.name == "identity" else self.activation.forward(net)
@@ -138,7 +144,10 @@ class Conv2D(WithActivation, Layer):
         """{"W": ∂E/∂W, "b": ∂E/∂b} from δ = ∂E/∂net (N, out_ch, H', W')."""
         cols = cache["cols"]
         d = delta.reshape(delta.shape[0], self.filters, -1)             # (N, out_ch, H'·W')
-        dk = (d @ cols.transpose(0, 2, 1)).sum(axis=0)                  # (out_ch, C·kh·kw)
+        dk = None                                                       # (out_ch, C·kh·kw)
+        for chunk in sample_chunks(cols):
+            part = (d[chunk] @ columns(cols[chunk]).transpose(0, 2, 1)).sum(axis=0)
+            dk = part if dk is None else dk + part
         dk = dk.reshape(self.params["W"].shape)
         dW = np.ascontiguousarray(dk[:, :, ::-1, ::-1]) if self.mode == "convolution" else dk
         return {"W": dW, "b": delta.sum(axis=(0, 2, 3))}
