@@ -6,7 +6,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from core import Adam, ConfigError, Debugger, Dense, Dropout, InputError, Network, ShapeError
+from core import (SGD, Adam, ConfigError, Conv2D, Debugger, Dense, Dropout, Flatten, InputError, Network,
+                  ShapeError)
 
 STEPS = ["unit", "unit", "layer", "unit", "phase", "unit", "layer", "layer", "unit", "iteration",
          "phase", "phase", "phase", "phase"]
@@ -123,6 +124,33 @@ def test_input_edit_reaches_the_forward_pass():
     dbg.set_input((0, 1), 2.5)
     rec = dbg.step("layer")
     assert rec.x[0, 1] == 2.5
+
+
+def test_kernel_cell_edit_reaches_the_feature_map():
+    net = Network([Conv2D(2, 3), Flatten(), Dense(1)], (1, 5, 5), loss="mse", seed=0)
+    x = np.random.default_rng(0).standard_normal((2, 1, 5, 5))
+    dbg = Debugger(net, SGD(lr=0.1), x, np.zeros((2, 1)))
+    kernel = net.layers[0].params["W"]
+    dbg.set_param(0, "W", (1, 0, 2, 0), 3.0)            # filter 1, bottom-left cell
+    conv = dbg.step("layer")
+    # only filter 1's map moves, by 3 − old value times the input cell under that kernel cell
+    change = (3.0 - kernel[1, 0, 2, 0]) * x[:, 0, 2:5, 0:3]
+    unedited = _plain_conv(x, kernel, net.layers[0].params["b"])
+    np.testing.assert_allclose(conv.net[:, 1] - unedited[:, 1], change, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(conv.net[:, 0], unedited[:, 0], rtol=1e-12, atol=1e-12)
+    dbg.step_back()
+    dbg.step_back()
+    assert dbg.net.layers[0].params["W"] is kernel
+
+
+def _plain_conv(x, kernel, bias):
+    """A 3 × 3 valid correlation, written out: (N, C, 5, 5) → (N, F, 3, 3)."""
+    n, f = x.shape[0], kernel.shape[0]
+    out = np.empty((n, f, 3, 3))
+    for i in range(3):
+        for j in range(3):
+            out[:, :, i, j] = np.einsum("nchw,fchw->nf", x[:, :, i:i + 3, j:j + 3], kernel) + bias
+    return out
 
 
 @pytest.mark.parametrize("call, error, words", [
