@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import signal
 import socket
 import subprocess
@@ -294,6 +295,8 @@ def _duration(seconds: float) -> str:
 # --- training in another process ------------------------------------------------------------
 #: networks with at least this many parameters train in a separate process (see ProcessTrainerJob)
 PROCESS_MIN_PARAMS = 20_000
+#: threads the child's linear algebra (OpenBLAS) may use: all cores but one, which the GUI keeps
+CHILD_BLAS_THREADS = max(1, (os.cpu_count() or 2) - 1)
 
 
 def make_trainer_job(net, optimizer, x, y, settings, watch_keys=(), start_iteration=0, history=None,
@@ -311,7 +314,9 @@ class ProcessTrainerJob:
     training *thread* and the GUI thread mostly take turns — drawing slows training
     and training slows drawing. A child process has its own interpreter: on two
     cores both run at full speed. The worker thread waits on a pipe (without the
-    lock) while the child trains.
+    lock) while the child trains. The child's linear algebra uses all cores but one
+    (``CHILD_BLAS_THREADS``): on two cores, two BLAS threads would take the GUI's core
+    and buy little — LeNet-5's matrices are small.
 
     The child rebuilds the network and optimizer from their specs (as a project file
     does) and trains copies; every snapshot brings back the weights and the
@@ -337,8 +342,10 @@ class ProcessTrainerJob:
         # a fresh interpreter (not a fork of this one, which holds Qt), talking over a socket pair
         ours, theirs = socket.socketpair()
         code = "import sys; from desktop_app.training_job import child_main; child_main(int(sys.argv[1]))"
+        threads = str(CHILD_BLAS_THREADS)
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=threads, OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
         self._process = subprocess.Popen([sys.executable, "-c", code, str(theirs.fileno())],
-                                         pass_fds=[theirs.fileno()])
+                                         pass_fds=[theirs.fileno()], env=env)
         theirs.close()
         self._conn = Connection(ours.detach())
         #: sent by the worker thread with the first request: sending blocks until the

@@ -116,9 +116,9 @@ class HistogramPanel(QWidget):
                 box = self.view.addViewBox(row=2 * row + 1, col=col, enableMouse=False)
                 box.setMenuEnabled(False)
                 box.setRange(xRange=(0, BINS), yRange=(0, TOP), padding=0.02)     # once: autoRange off
-                if what == "value":
+                if what == "value":      # an opaque fill (the blue at 63 % over black): blending costs 2×
                     curve = pg.PlotCurveItem([0, 1], [0], stepMode="center", fillLevel=0, antialias=False,
-                                             brush=(70, 130, 200, 160), pen=pg.mkPen((70, 130, 200)))
+                                             brush=(44, 82, 125), pen=pg.mkPen((70, 130, 200)))
                     self.value_curves[key] = curve
                 else:
                     curve = pg.PlotCurveItem([0, 1], [0], stepMode="center", antialias=False,

@@ -87,14 +87,17 @@ class MatrixPlot(QWidget):
         self.name = ""
         self._locate = lambda r, c: None
         self._shape = None
+        self._axes = ("row", "column")
         self.view.scene().sigMouseMoved.connect(self._hover)
         self.view.scene().sigMouseClicked.connect(self._clicked)
 
     def set_array(self, array: np.ndarray | None, name: str = "", axes=("row", "column")) -> None:
         """Show ``array`` (None clears the plot); ``axes`` names the rows and columns."""
         self.array, self.name = array, name
-        self.plot.getAxis("left").setLabel(axes[0])
-        self.plot.getAxis("bottom").setLabel(axes[1])
+        if axes != self._axes:                  # a new label makes the axis lay out its ticks again
+            self._axes = axes
+            self.plot.getAxis("left").setLabel(axes[0])
+            self.plot.getAxis("bottom").setLabel(axes[1])
         if array is None or np.size(array) == 0:
             self.image.clear()
             self._shape = None
