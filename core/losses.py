@@ -21,12 +21,15 @@ from .errors import ConfigError, InputError, ShapeError
 
 
 class Loss:
+    """E(out, y) averaged over the batch. ``out`` is (N, K); ``y`` is (N, K), or
+    for cross-entropy also (N,) integer class labels."""
     name = ""
     formula = ""
     #: True when the loss takes logits and is fused with a final softmax
     takes_logits = False
 
     def check(self, out: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """``y`` as an array of ``out``'s shape; raises ShapeError otherwise."""
         y = np.asarray(y)
         if y.shape != out.shape:
             raise ShapeError(f"The targets have shape {y.shape} but the network outputs {out.shape}; "
@@ -82,6 +85,7 @@ class CrossEntropy(Loss):
     takes_logits = True
 
     def check(self, z, y):
+        """One-hot rows of ``z``'s shape; integer labels (N,) are turned into them."""
         y = np.asarray(y)
         if y.ndim == 1 and z.ndim == 2 and y.shape[0] == z.shape[0]:
             if not np.issubdtype(y.dtype, np.integer) and not np.all(y == np.round(y)):
@@ -125,6 +129,7 @@ LOSSES = {cls.name: cls for cls in (HalfSSE, MSE, CrossEntropy)}
 
 
 def get_loss(name) -> Loss:
+    """A loss by name (or a Loss, returned as it is); unknown names raise ConfigError."""
     if isinstance(name, Loss):
         return name
     key = str(name).lower()

@@ -28,6 +28,14 @@ from .losses import Loss, get_loss
 
 
 class Network:
+    """``Network(layers, input_shape, loss="mse", dtype=np.float64, seed=0)``
+
+    ``layers`` a list of layers, in order; ``input_shape`` one sample's shape
+    without the batch axis ((2,) or (1, 28, 28)); ``loss`` "mse", "half_sse" or
+    "cross_entropy"; ``dtype`` float64 (exact teaching numbers) or float32
+    (speed); ``seed`` draws the initial weights and the dropout masks.
+    ``shapes[i]`` is layer i's output shape for one sample."""
+
     def __init__(self, layers, input_shape, loss="mse", dtype=np.float64, seed: int = 0):
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
