@@ -173,16 +173,15 @@ class ToyDataset:
 
 _N = ToyParam("n", 200, 10, 100_000, "number of samples")
 _SEED = ToyParam("seed", 0, 0, 2 ** 31 - 1, "random seed: the same seed gives the same data")
+_POINT_NOISE = ToyParam("noise", 0.1, 0.0, 1.0, "standard deviation of the noise added to each point")
 
 TOY_DATASETS: dict[str, ToyDataset] = {d.name: d for d in (
     ToyDataset("circle", circle, "classification",
                "A disc (class 1) inside a ring (class 0): needs a hidden layer.",
-               (_N, ToyParam("noise", 0.1, 0.0, 1.0, "standard deviation of the noise added to each point"),
-                _SEED)),
+               (_N, _POINT_NOISE, _SEED)),
     ToyDataset("xor", xor, "classification",
                "Class 1 where x₁ and x₂ have opposite signs: the classic problem a single perceptron cannot solve.",
-               (_N, ToyParam("noise", 0.1, 0.0, 1.0, "standard deviation of the noise added to each point"),
-                _SEED)),
+               (_N, _POINT_NOISE, _SEED)),
     ToyDataset("two_gaussians", two_gaussians, "classification",
                "Two Gaussian clouds: a straight line separates them, one perceptron is enough.",
                (_N, ToyParam("noise", 0.5, 0.0, 3.0, "standard deviation of each cloud"),
