@@ -61,6 +61,8 @@ class MainWindow(QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         #: "image" or "flat": the kind of network the tabs in front were chosen for
         self._front_for: str | None = None
+        #: the kind whose column width is still to be set when the window shows (None: nothing to do)
+        self._widen_for: str | None = None
 
         self.notice = NoticeBar()
         self._center = QWidget()
@@ -139,6 +141,12 @@ class MainWindow(QMainWindow):
     #: the tab brought to the front for each kind of network: the conv inspector
     #: for networks on images, the values table for flat (dense) ones
     FRONT_PANEL = {"image": "conv_inspector", "flat": "values"}
+    #: share of the window's width the right-hand column takes for each kind:
+    #: kernels and feature maps need room, a conv net's block diagram little
+    RIGHT_SHARE = {"image": 0.5, "flat": 0.39}
+    #: height of the chain-rule panel above the tabs: a conv net's block
+    #: diagram has no weight to click, so its tabs get the room
+    CHAIN_RULE_HEIGHT = {"image": 110, "flat": 240}
 
     def _front_panels_for_network(self) -> None:
         """Bring the panel that fits the network's kind to the front of its tabs,
@@ -153,11 +161,28 @@ class MainWindow(QMainWindow):
             return
         self._front_for = kind
         dock = self.docks.get(self.FRONT_PANEL[kind])
-        if dock is not None and dock.toggleViewAction().isChecked():
+        if dock is not None and not dock.isHidden():      # hidden: the user closed it
             dock.raise_()
+            self._widen_for = kind
+            if self.isVisible():
+                self._widen_right_column()
+
+    def _widen_right_column(self) -> None:
+        """Give the right-hand column its share of the width for the network's kind
+        (done once the window is shown: a hidden window's docks have no size yet)."""
+        kind, self._widen_for = self._widen_for, None
+        dock = self.docks.get(self.FRONT_PANEL[kind]) if kind else None
+        if dock is not None and not dock.isFloating() and self.dockWidgetArea(dock) == Qt.RightDockWidgetArea:
+            self.resizeDocks([dock], [int(self.width() * self.RIGHT_SHARE[kind])], Qt.Horizontal)
+            chain = self.docks.get("chain_rule")
+            if (chain is not None and not chain.isHidden() and not chain.isFloating()
+                    and self.dockWidgetArea(chain) == Qt.RightDockWidgetArea and not self.tabifiedDockWidgets(chain)):
+                self.resizeDocks([chain, dock], [self.CHAIN_RULE_HEIGHT[kind], self.height()], Qt.Vertical)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        if self._widen_for is not None:
+            self._widen_right_column()
         for bar in self.findChildren(QTabBar):   # dock tabs: scroll rather than cut titles short
             bar.setElideMode(Qt.ElideNone)
             bar.setUsesScrollButtons(True)
@@ -276,6 +301,7 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         if state is not None:
+            self._widen_for = None           # the user's column widths win
             return self.restoreState(state, LAYOUT_VERSION)
         return False
 

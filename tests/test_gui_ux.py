@@ -2,8 +2,11 @@
 the network in front of its tabs."""
 from __future__ import annotations
 
-from core.templates import TEMPLATES
+from PySide6.QtCore import Qt
 
+from core.templates import TEMPLATES
+from desktop_app.main_window import MainWindow
+from desktop_app.session import SessionController
 from gui_helpers import open_window, settle
 
 
@@ -32,6 +35,39 @@ def test_a_conv_network_brings_the_conv_inspector_to_the_front(qtbot):
     assert in_front(window, "values") and not in_front(window, "conv_inspector")
 
 
+def test_a_conv_network_widens_the_right_hand_column(qtbot):
+    window, session = open_window(qtbot)
+    settle(qtbot)
+    dense_width = window.docks["chain_rule"].width()
+    session.load_template("lenet5")
+    settle(qtbot)
+    conv_width = window.docks["chain_rule"].width()
+    assert conv_width > dense_width + 100                    # room for kernels and feature maps
+    session.load_template("xor_mlp")
+    settle(qtbot)
+    assert window.docks["chain_rule"].width() < conv_width
+
+
+def test_a_saved_layout_wins_over_the_default_widths(qtbot):
+    first, _ = open_window(qtbot)
+    first.resizeDocks([first.docks["chain_rule"]], [420], Qt.Horizontal)
+    settle(qtbot)
+    saved = first.docks["chain_rule"].width()
+    first.project_actions.dirty = False
+    first.close()
+    session = SessionController()
+    second = MainWindow(session)
+    qtbot.addWidget(second)
+    session.load_template("lenet5")              # as at start: the template, then the saved layout
+    assert second.restore_layout()
+    second.resize(first.size())
+    second.show()
+    settle(qtbot)
+    assert abs(second.docks["chain_rule"].width() - saved) <= 2
+    second.project_actions.dirty = False
+    second.close()
+
+
 def test_the_user_chooses_the_tab_while_the_network_kind_stays(qtbot):
     window, session = open_window(qtbot)
     window.docks["breakpoints"].raise_()
@@ -57,3 +93,13 @@ def test_decision_regions_around_one_sample_show_plain_numbers(qtbot):
     assert y_low < 0.10 < y_high and y_high - y_low >= 1.0
     assert plot.getAxis("left").autoSIPrefixScale == 1.0      # no "(x0.001)" on the axes
     assert plot.getAxis("bottom").autoSIPrefixScale == 1.0
+
+
+def test_decision_regions_hide_the_empty_plot_for_other_networks(qtbot):
+    window, session = open_window(qtbot, "lenet5")
+    settle(qtbot)
+    panel = window.panels["decision"]
+    assert not panel.plot.isVisible() and "two inputs" in panel.note.text()
+    session.load_template("circle_mlp")
+    settle(qtbot)
+    assert panel.plot.isVisible()

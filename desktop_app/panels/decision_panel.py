@@ -108,6 +108,7 @@ class DecisionPanel(QWidget):
         if mode is None:
             self._show_nothing()
             return
+        self.plot.show()
         try:
             if mode == "regions":
                 self._draw_regions(net, np.asarray(x, float), np.asarray(y))
@@ -121,8 +122,10 @@ class DecisionPanel(QWidget):
         self.regions.clear()
         self.points.setData([])
         self.fit.setData([], [])
+        self.plot.hide()                     # an empty black plot would only puzzle: the note explains
         self.note.setText("Decision regions are drawn for networks with two inputs (circle, XOR, "
-                          "two Gaussians, spiral); a fitted curve for one input and one output (noisy line).")
+                          "two Gaussians, spiral); a fitted curve for one input and one output (noisy line). "
+                          "Load one with File → New from template or the Toy data panel.")
 
     def _bounds(self, x):
         low, high = x.min(axis=0), x.max(axis=0)
