@@ -61,9 +61,9 @@ def _sigmoid(net):
 
 
 def _softmax(net):
-    shifted = net - np.max(net, axis=-1, keepdims=True)
-    e = np.exp(shifted)
-    return e / np.sum(e, axis=-1, keepdims=True)
+    e = np.exp(net - net.max(axis=-1, keepdims=True))
+    e /= e.sum(axis=-1, keepdims=True)   # in place: e is a new array of this call
+    return e
 
 
 def _step_derivative(net, out):

@@ -88,7 +88,7 @@ class CrossEntropy(Loss):
         """One-hot rows of ``z``'s shape; integer labels (N,) are turned into them."""
         y = np.asarray(y)
         if y.ndim == 1 and z.ndim == 2 and y.shape[0] == z.shape[0]:
-            if not np.issubdtype(y.dtype, np.integer) and not np.all(y == np.round(y)):
+            if y.dtype.kind not in "iu" and not np.all(y == np.round(y)):
                 raise InputError("Integer class labels must be whole numbers.")
             labels = y.astype(np.intp)
             if labels.min(initial=0) < 0 or labels.max(initial=0) >= z.shape[1]:
@@ -118,11 +118,14 @@ class CrossEntropy(Loss):
         """Checks the labels once and shares shifted z and e^shifted between the
         loss and its gradient; bit for bit what ``value`` and ``grad`` give."""
         y = self.check(z, y)
-        shifted = z - np.max(z, axis=-1, keepdims=True)
+        shifted = z - z.max(axis=-1, keepdims=True)
         e = np.exp(shifted)
-        total = np.sum(e, axis=-1, keepdims=True)
+        total = e.sum(axis=-1, keepdims=True)
         value = float((-y * (shifted - np.log(total))).sum() / z.shape[0])
-        return value, (e / total - y) / z.shape[0]
+        e /= total
+        e -= y
+        e /= z.shape[0]
+        return value, e
 
 
 LOSSES = {cls.name: cls for cls in (HalfSSE, MSE, CrossEntropy)}
