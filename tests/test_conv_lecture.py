@@ -12,6 +12,7 @@ from core import AvgPool2D, Conv2D, GlobalAvgPool2D, MaxPool2D, Network
 # filtered with HORIZONTAL_EDGE), as written out in lecture_edge_example.py.
 from lecture_edge_example import HORIZONTAL_EDGE_OUTPUT as LAYER_2
 from lecture_edge_example import INPUT as LAYER_1
+from lecture_edge_example import MAX_POOLED
 
 HORIZONTAL_EDGE = [[-1, -1, -1], [1, 1, 1], [0, 0, 0]]
 VERTICAL_EDGE = [[-1, 1, 0], [-1, 1, 0], [-1, 1, 0]]
@@ -81,6 +82,14 @@ def test_lecture_layer_1_max_pooled_2x2():
     assert cache["argmax"][0, 0, 0, 1] == 1 and cache["argmax"][0, 0, 3, 3] == 0
     winners = pool.winners(cache)[0, 0]
     assert winners.sum() == 16 and winners[0, 1] and winners[0, 3] and not winners[0, 2]
+
+
+def test_lecture_layer_2_max_pooled_2x2():
+    # By hand, the largest of each 2×2 block of LAYER_2, e.g. top-left [[-4, -9], [2, 6]] → 6,
+    # next [[-12, -11], [10, 10]] → 10 (a tie: the first 10 wins), bottom-left [[-6, -11], [3, 6]] → 6.
+    out, cache = MaxPool2D(2).forward(LAYER_2[None, None])
+    np.testing.assert_array_equal(out[0, 0], MAX_POOLED)
+    assert cache["argmax"][0, 0, 0, 1] == 2           # offset 2 of [[-12, -11], [10, 10]]: row 1, column 0
 
 
 def test_max_pool_gradient_goes_to_the_winner_only():
