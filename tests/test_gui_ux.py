@@ -103,3 +103,13 @@ def test_decision_regions_hide_the_empty_plot_for_other_networks(qtbot):
     session.load_template("circle_mlp")
     settle(qtbot)
     assert panel.plot.isVisible()
+
+
+def test_the_chain_rule_hint_fits_the_diagram(qtbot):
+    window, session = open_window(qtbot)
+    settle(qtbot)
+    heading = window.panels["chain_rule"].heading
+    assert "Click a weight" in heading.text()
+    session.load_template("lenet5")               # drawn as blocks: nothing to click
+    settle(qtbot)
+    assert "drawn as blocks" in heading.text() and "Weights tab" in heading.text()

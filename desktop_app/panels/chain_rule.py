@@ -21,6 +21,7 @@ from core.optimizers import SGD
 
 from ..lecture_names import Names, subscript_digits
 from ..session import SessionController
+from .diagram import is_neuron_drawable
 
 REFRESH_MS = 33
 
@@ -88,8 +89,13 @@ class ChainRulePanel(QWidget):
         if s.network is None or sel is None or sel.param is None or s.debugger is None or s.running:
             self._shown_key = None
         if s.network is None or sel is None or sel.param is None:
-            self.heading.setText("Click a weight or bias on the diagram (w5, for instance) to see "
-                                 "∂E/∂w as the lecture writes it.")
+            if s.network is None or is_neuron_drawable(s.layers, s.input_shape):
+                self.heading.setText("Click a weight or bias on the diagram (w5, for instance) to see "
+                                     "∂E/∂w as the lecture writes it.")
+            else:
+                self.heading.setText("This network is drawn as blocks, with no single weight to click: the "
+                                     "chain rule is written out for small dense networks (the worked example, "
+                                     "XOR). Here the Weights tab shows every ∂E/∂w, the Values tab each δ.")
             self.text.setHtml(self._unit_html() if sel is not None and s.network is not None else "")
             return
         names = Names(s.layers, s.input_shape)
