@@ -160,7 +160,7 @@ class SGD(Optimizer):
 
     name = "SGD"
 
-    def __init__(self, lr=0.01):
+    def __init__(self, lr=0.001):                # torch.optim.SGD's default
         super().__init__(lr=lr)
 
     @property
@@ -180,12 +180,14 @@ class Momentum(Optimizer):
 
         b ← μ·b + (1 − τ)·g          (b = g on the first step)
         θ ← θ − η·b                  nesterov: θ ← θ − η·(g + μ·b)
+
+    Defaults are torch's, except μ = 0.9 (torch's 0 would make this plain SGD).
     """
 
     name = "Momentum"
     symbols = {"momentum_buffer": "b"}
 
-    def __init__(self, lr=0.01, momentum=0.9, dampening=0.0, nesterov=False):
+    def __init__(self, lr=0.001, momentum=0.9, dampening=0.0, nesterov=False):
         super().__init__(lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov)
 
     @classmethod

@@ -325,3 +325,13 @@ def test_five_steps_match_torch(ours, hyper, theirs, torch_hyper, dtype, rtol):
         p.grad = torch.tensor(g)
         topt.step()
     np.testing.assert_allclose(w, p.detach().numpy(), rtol=rtol, atol=rtol)
+
+
+def test_defaults_are_those_of_torch_optim():
+    # From the torch.optim documentation (torch 2.x); SGD's lr default is 1e-3 since torch 2.2.
+    assert SGD().hyper == {"lr": 1e-3}
+    assert Momentum().hyper == {"lr": 1e-3, "momentum": 0.9, "dampening": 0.0, "nesterov": False}
+    assert Adagrad().hyper == {"lr": 1e-2, "lr_decay": 0.0, "eps": 1e-10, "initial_accumulator_value": 0.0}
+    assert Adadelta().hyper == {"lr": 1.0, "rho": 0.9, "eps": 1e-6}
+    assert Adam().hyper == {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8}
+    assert RMSProp().hyper == {"lr": 1e-2, "alpha": 0.99, "eps": 1e-8, "momentum": 0.0, "centered": False}
