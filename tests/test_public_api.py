@@ -105,3 +105,16 @@ def test_readme_engine_blocks_run():
                                np.array([[0.15, 0.25], [0.20, 0.30]]) - 0.5 * grads[0]["W"], rtol=0, atol=0)
     exec(readme_block("from core import Debugger"), namespace)
     assert namespace["why"].reason == "limit"
+
+
+def test_readme_files_and_data_block_runs(tmp_path, monkeypatch):
+    """The block uses a network, an optimizer and a picture from the reader's own session."""
+    from core import Dense, Network
+    from core.optimizers import Adam
+    monkeypatch.chdir(tmp_path)
+    namespace = {"net": Network([Dense(2, activation="softmax")], input_shape=(2,), loss="cross_entropy"),
+                 "optimizer": Adam(lr=0.01),
+                 "picture": np.random.default_rng(0).integers(0, 256, size=(40, 30), dtype=np.uint8)}
+    exec(readme_block("save_project("), namespace)
+    assert namespace["project"].network.spec() == namespace["net"].spec()
+    assert namespace["x"].shape == (2000, 1, 28, 28) and namespace["arr"].shape == (1, 28, 28)
