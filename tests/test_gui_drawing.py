@@ -2,6 +2,7 @@
 recomputed only for rows in view, mosaics packed without loops and their range
 written as plain text, the kernel editor left alone behind the Cell tab."""
 import numpy as np
+import pytest
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
@@ -9,6 +10,7 @@ from core import Dense, Network
 from core.optimizers import SGD
 from desktop_app.panels.conv_inspector import ConvInspector
 from desktop_app.panels.histogram_panel import BINS, TOP, HistogramPanel
+from desktop_app.panels.matrix_plot import MatrixPlot, colour_limit
 from desktop_app.panels.mosaic import MosaicPlot, pack_tiles
 from desktop_app.panels.redraw import RedrawTimer
 from desktop_app.session import SessionController
@@ -108,3 +110,17 @@ def test_the_kernel_editor_catches_up_when_its_tab_is_opened(qtbot):
     assert inspector.editor.table.item(0, 0).text() != "7"      # behind the Cell tab: not redrawn
     inspector.tabs.setCurrentIndex(1)
     assert inspector.editor.table.item(0, 0).text() == "7"
+
+
+def test_the_colour_scale_is_rounded_so_small_changes_keep_the_colour_bar(qtbot):
+    assert colour_limit(np.array([[0.1234, -0.05]])) == pytest.approx(0.13)
+    assert colour_limit(np.array([[-0.07, np.nan]])) == pytest.approx(0.07)
+    assert colour_limit(np.array([[0.0, np.inf]])) == 1.0
+    plot = MatrixPlot()
+    qtbot.addWidget(plot)
+    plot.set_array(np.array([[0.1211, -0.02]]))
+    before = plot.colorbar.levels()
+    plot.set_array(np.array([[0.1234, -0.03]]))
+    assert plot.colorbar.levels() == before == pytest.approx((-0.13, 0.13))
+    plot.set_array(np.array([[0.5, 0.0]]))
+    assert plot.colorbar.levels() == pytest.approx((-0.5, 0.5))
