@@ -359,7 +359,8 @@ class ConvInspector(QWidget):
         self._rebuild_rows(net)
         self._draw(net)
         self.status.setText(self._describe_input(net))
-        self.status.setStyleSheet("")
+        if self.status.styleSheet():              # (setting a style sheet, even the same, re-styles the label)
+            self.status.setStyleSheet("")
         self._apply_selection()
 
     def _describe_input(self, net) -> str:
