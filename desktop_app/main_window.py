@@ -55,12 +55,17 @@ class MainWindow(QMainWindow):
         self.resize(1400, 860)
         self.setDockOptions(QMainWindow.AnimatedDocks | QMainWindow.AllowNestedDocks
                             | QMainWindow.AllowTabbedDocks)
+        # the builder column on the left runs the full height; the bottom row
+        # (training curves, decision regions) sits under the diagram and the panels
+        self.setCorner(Qt.BottomLeftCorner, Qt.LeftDockWidgetArea)
         self.panels: dict[str, QWidget] = {}
         #: False for --screenshot runs, which must not overwrite the user's layout
         self.remember_layout = True
         self.docks: dict[str, QDockWidget] = {}
         #: "image" or "flat": the kind of network the tabs in front were chosen for
         self._front_for: str | None = None
+        #: True until the first show sets the default dock sizes (False once a saved layout is restored)
+        self._default_sizes_pending = True
         #: the kind whose column width is still to be set when the window shows (None: nothing to do)
         self._widen_for: str | None = None
 
@@ -179,8 +184,22 @@ class MainWindow(QMainWindow):
                     and self.dockWidgetArea(chain) == Qt.RightDockWidgetArea and not self.tabifiedDockWidgets(chain)):
                 self.resizeDocks([chain, dock], [self.CHAIN_RULE_HEIGHT[kind], self.height()], Qt.Vertical)
 
+    #: share of the window's height the bottom docks (training curves, decision regions) take
+    BOTTOM_SHARE = 0.33
+
+    def _apply_default_sizes(self) -> None:
+        """Sizes that need the window on screen to take effect (docks of a hidden
+        window have no size yet): the bottom row gets room for its plots."""
+        bottom = [d for d in self.docks.values()
+                  if self.dockWidgetArea(d) == Qt.BottomDockWidgetArea and not d.isHidden() and not d.isFloating()]
+        if bottom:
+            self.resizeDocks(bottom[:1], [int(self.height() * self.BOTTOM_SHARE)], Qt.Vertical)
+
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        if self._default_sizes_pending:
+            self._default_sizes_pending = False
+            self._apply_default_sizes()
         if self._widen_for is not None:
             self._widen_right_column()
         for bar in self.findChildren(QTabBar):   # dock tabs: scroll rather than cut titles short
@@ -302,6 +321,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self._widen_for = None           # the user's column widths win
+            self._default_sizes_pending = False
             return self.restoreState(state, LAYOUT_VERSION)
         return False
 
@@ -314,6 +334,7 @@ class MainWindow(QMainWindow):
     def reset_layout(self) -> None:
         """Back to the layout the window starts with on a first run."""
         self.restoreState(self._default_state, LAYOUT_VERSION)
+        self._apply_default_sizes()
         self.statusBar().showMessage("Panel layout reset.", 4000)
 
     def closeEvent(self, event) -> None:

@@ -113,3 +113,22 @@ def test_the_chain_rule_hint_fits_the_diagram(qtbot):
     session.load_template("lenet5")               # drawn as blocks: nothing to click
     settle(qtbot)
     assert "drawn as blocks" in heading.text() and "Weights tab" in heading.text()
+
+
+def test_the_train_button_and_the_curves_are_in_sight_at_the_default_size(qtbot):
+    window, session = open_window(qtbot, "circle_mlp")
+    settle(qtbot)
+    panel = window.panels["training"]
+    train = panel.train_button
+    assert not train.visibleRegion().isEmpty()
+    assert train.visibleRegion().boundingRect().height() == train.height()     # not cut by the dock
+    assert window.docks["training"].height() >= 0.25 * window.height()        # room for the curves
+    assert panel.curves_view.height() >= 200
+
+
+def test_the_builder_column_runs_the_full_height(qtbot):
+    window, _ = open_window(qtbot)
+    settle(qtbot)
+    properties, training = window.docks["properties"], window.docks["training"]
+    assert properties.geometry().bottom() > training.geometry().top()          # beside it, not above it
+    assert properties.geometry().right() < training.geometry().left()

@@ -22,8 +22,8 @@ import math
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QGroupBox,
+                               QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSpinBox,
                                QSplitter, QVBoxLayout, QWidget)
 
 from core.optimizers import OPTIMIZERS
@@ -63,10 +63,10 @@ class TrainingPanel(QWidget):
                               "all samples = full-batch gradient descent")
         self.sgd_button = QPushButton("1 (SGD)")
         self.full_button = QPushButton("all (full batch)")
-        batch_row = QHBoxLayout()
-        batch_row.addWidget(self.batch, 1)
-        batch_row.addWidget(self.sgd_button)
-        batch_row.addWidget(self.full_button)
+        batch_presets = QHBoxLayout()
+        batch_presets.addWidget(self.sgd_button)
+        batch_presets.addWidget(self.full_button)
+        batch_presets.addStretch(1)
         self.epochs = QSpinBox(minimum=1, maximum=1_000_000, value=self.settings.epochs)
         self.val_split = QDoubleSpinBox(minimum=0.0, maximum=0.9, singleStep=0.05, decimals=2)
         self.val_split.setToolTip("Fraction of the samples held out to measure the validation loss "
@@ -83,11 +83,13 @@ class TrainingPanel(QWidget):
         self.dropout_fields: list[tuple[object, QDoubleSpinBox]] = []
         settings_box = QGroupBox("Training")
         form = QFormLayout(settings_box)
-        form.addRow("batch size", batch_row)
+        form.setRowWrapPolicy(QFormLayout.WrapLongRows)     # narrow: fields go under their labels
+        form.addRow("batch size", self.batch)
+        form.addRow("", batch_presets)
         form.addRow("epochs", self.epochs)
         form.addRow("validation split", self.val_split)
         form.addRow("early-stopping patience", self.patience)
-        form.addRow("", self.restore_best)
+        form.addRow(self.restore_best)
         form.addRow("seed", self.seed)
         form.addRow(self.dropout_form)
 
@@ -111,15 +113,25 @@ class TrainingPanel(QWidget):
         self.progress_text.setFixedHeight(3 * self.progress_text.fontMetrics().lineSpacing() + 4)
         self.progress_text.setAlignment(Qt.AlignLeft | Qt.AlignTop)
 
+        # Train / Pause / Cancel and the progress stay in sight at the top; the
+        # settings below them scroll on their own when the dock is low
+        settings = QWidget()
+        settings_layout = QVBoxLayout(settings)
+        settings_layout.setContentsMargins(0, 0, 0, 0)
+        settings_layout.addWidget(opt_box)
+        settings_layout.addWidget(settings_box)
+        settings_layout.addStretch(1)
+        settings_scroll = QScrollArea()
+        settings_scroll.setWidget(settings)
+        settings_scroll.setWidgetResizable(True)
+        settings_scroll.setFrameShape(QFrame.NoFrame)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(opt_box)
-        left_layout.addWidget(settings_box)
         left_layout.addLayout(controls)
         left_layout.addWidget(self.progress_bar)
         left_layout.addWidget(self.progress_text)
-        left_layout.addStretch(1)
+        left_layout.addWidget(settings_scroll, 1)
 
         # --- curves ----------------------------------------------------------------------
         self.curves_view = pg.GraphicsLayoutWidget()
