@@ -36,6 +36,8 @@ import numpy as np
 from core.errors import LayerLabError
 from core.training import Trainer
 
+#: how many snapshots a second the views may get (the worker asks for one at most this often)
+SNAPSHOT_HZ = 30
 #: breakpoint kinds a full-speed training run does not check (see the module docstring)
 NOT_CHECKED_WHILE_TRAINING = ("nonfinite", "enter_layer")
 
@@ -323,7 +325,9 @@ class ProcessTrainerJob:
     optimizer state, which the GUI thread copies into the session's objects.
     Before each chunk the job sends the current learning rate and other
     hyperparameters, dropout rates and breakpoint switches, so edits made while
-    training apply at once, as with a thread. ``net`` and ``optimizer`` are only
+    training apply at once, as with a thread. When a snapshot is due (at most
+    ``SNAPSHOT_HZ`` a second) the child sends it with its answer to that chunk:
+    asking for it separately would leave the child idle for another round trip. ``net`` and ``optimizer`` are only
     read here (on the worker thread), never written.
 
     Pause freezes the child with SIGSTOP (where the system has it), so it takes
@@ -352,6 +356,8 @@ class ProcessTrainerJob:
         #: child, still starting up, reads it, and the GUI thread must not wait for that
         self._payload = payload
         self._last = None
+        #: whether ``_last`` is the child's state now (no iteration ran since it was taken)
+        self._current = False
         self._early_stopping = (settings.patience, settings.restore_best)
 
     def _ask(self, *message):
@@ -374,19 +380,22 @@ class ProcessTrainerJob:
         sync = {"hyper": dict(self.optimizer.hyper), "early_stopping": self._early_stopping,
                 "rates": {i: layer.rate for i, layer in enumerate(self.net.layers) if hasattr(layer, "rate")},
                 "enabled": [bp.enabled for bp in self.breakpoints]}
-        _, reason, hit, index = self._ask("advance", n, sync)
+        _, reason, hit, index, snap = self._ask("advance", n, sync)
         if hit is not None:           # the child hit its copy of breakpoint ``index``: point at ours
             self.hit = dataclasses.replace(hit, breakpoint=self.breakpoints[index])
+        self._current = snap is not None
+        if snap is not None:          # sent when due, and always with the last chunk
+            self._last = snap
         if reason is not None:
-            self._last = self._ask("snapshot")[1]
             self.close()
         return reason
 
     def snapshot(self) -> TrainingSnapshot:
         """The child's latest state; once it has gone, the last state it sent."""
-        if self.alive():
+        if self.alive() and not self._current:
             try:
                 self._last = self._ask("snapshot")[1]
+                self._current = True
             except RuntimeError:
                 pass
         return self._last
@@ -431,6 +440,11 @@ def _optimizer_copy(optimizer):
     return copy
 
 
+def _child_snapshot(job: TrainerJob, net, optimizer) -> TrainingSnapshot:
+    """The job's snapshot with the weights and optimizer state the GUI copies back."""
+    return dataclasses.replace(job.snapshot(), weights=net.get_weights(), optimizer_state=optimizer.get_state())
+
+
 def child_main(fd: int) -> None:
     """The child process: receive the work, rebuild the network and optimizer, then serve requests."""
     from core.network import Network
@@ -445,6 +459,7 @@ def child_main(fd: int) -> None:
         job = TrainerJob(net, optimizer, payload["x"], payload["y"], payload["settings"],
                          payload["watch_keys"], payload["start_iteration"], payload["history"],
                          payload["breakpoints"])
+        sent = 0.0                  # when the last snapshot was sent
         while True:
             message = conn.recv()
             if message[0] == "advance":
@@ -458,11 +473,13 @@ def child_main(fd: int) -> None:
                 reason = job.advance(n)
                 index = None if job.hit is None else \
                     next(i for i, bp in enumerate(job.breakpoints) if bp is job.hit.breakpoint)
-                conn.send(("advanced", reason, job.hit, index))
+                due = time.perf_counter() - sent >= 1.0 / SNAPSHOT_HZ or reason is not None
+                conn.send(("advanced", reason, job.hit, index, _child_snapshot(job, net, optimizer) if due else None))
+                if due:
+                    sent = time.perf_counter()
             elif message[0] == "snapshot":
-                snap = job.snapshot()
-                conn.send(("snapshot", dataclasses.replace(snap, weights=net.get_weights(),
-                                                           optimizer_state=optimizer.get_state())))
+                conn.send(("snapshot", _child_snapshot(job, net, optimizer)))
+                sent = time.perf_counter()
             else:
                 return
     except (EOFError, OSError):     # the app went away: nothing left to report to

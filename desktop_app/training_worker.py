@@ -30,8 +30,8 @@ import time
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-#: how often the views may redraw while training
-SNAPSHOT_HZ = 30
+from .training_job import SNAPSHOT_HZ
+
 #: the views' redraw timer interval (ms): they redraw at most SNAPSHOT_HZ times a second
 REDRAW_MS = 1000 // SNAPSHOT_HZ
 #: target duration of one chunk of work: Pause/Cancel wait at most this long

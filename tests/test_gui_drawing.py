@@ -1,6 +1,7 @@
 """What keeps the live views cheap to redraw: the shared redraw timer, histograms
 recomputed only for rows in view, mosaics packed without loops and their range
-written as plain text, the kernel editor left alone behind the Cell tab."""
+written as plain text, the kernel editor left alone behind the Cell tab, and a
+training child that sends its snapshot with its answer to a chunk."""
 import numpy as np
 import pytest
 from PySide6.QtCore import QObject, Signal
@@ -14,6 +15,7 @@ from desktop_app.panels.matrix_plot import MatrixPlot, colour_limit
 from desktop_app.panels.mosaic import MosaicPlot, pack_tiles
 from desktop_app.panels.redraw import RedrawTimer
 from desktop_app.session import SessionController
+from desktop_app.training_job import ProcessTrainerJob, TrainingSettings
 
 
 class Source(QObject):
@@ -124,3 +126,20 @@ def test_the_colour_scale_is_rounded_so_small_changes_keep_the_colour_bar(qtbot)
     assert plot.colorbar.levels() == before == pytest.approx((-0.13, 0.13))
     plot.set_array(np.array([[0.5, 0.0]]))
     assert plot.colorbar.levels() == pytest.approx((-0.5, 0.5))
+
+
+def test_a_child_process_sends_a_due_snapshot_with_its_answer_to_the_chunk():
+    net = Network([Dense(3, activation="tanh"), Dense(1, activation="sigmoid")], input_shape=(2,),
+                  loss="half_sse", seed=0)
+    x, y = np.array([[0.1, 0.2], [0.3, -0.4]]), np.array([[1.0], [0.0]])
+    job = ProcessTrainerJob(net, SGD(lr=0.1), x, y, TrainingSettings(epochs=50, batch_size=1))
+    asked = []
+    ask = job._ask
+    job._ask = lambda *message: asked.append(message[0]) or ask(*message)
+    try:
+        assert job.advance(3) is None           # the first chunk: a snapshot is due at once
+        snap = job.snapshot()
+        assert asked == ["advance"]             # it came with the answer: no second round trip
+        assert snap.iteration == 3 and snap.weights is not None
+    finally:
+        job.close()
