@@ -48,6 +48,8 @@ def describe(bp) -> str:
 
 
 class BreakpointsPanel(QWidget):
+    """The add form (kind + its settings), the table of breakpoints (tick = enabled) and the last hit."""
+
     def __init__(self, session: SessionController, parent=None):
         super().__init__(parent)
         self.session = session

@@ -31,6 +31,8 @@ def state_arrays(optimizer, key) -> tuple[int, dict[str, np.ndarray]]:
 
 
 class OptimizerStatePanel(QWidget):
+    """For the parameter chosen above: θ and each state array the optimizer keeps for it, as heatmaps."""
+
     def __init__(self, session, parent=None):
         super().__init__(parent)
         self.session = session
