@@ -182,7 +182,9 @@ class MainWindow(QMainWindow):
             chain = self.docks.get("chain_rule")
             if (chain is not None and not chain.isHidden() and not chain.isFloating()
                     and self.dockWidgetArea(chain) == Qt.RightDockWidgetArea and not self.tabifiedDockWidgets(chain)):
-                self.resizeDocks([chain, dock], [self.CHAIN_RULE_HEIGHT[kind], self.height()], Qt.Vertical)
+                total = chain.height() + dock.height()
+                height = min(self.CHAIN_RULE_HEIGHT[kind], total // 2)
+                self.resizeDocks([chain, dock], [height, total - height], Qt.Vertical)
 
     #: share of the window's height the bottom docks (training curves, decision regions) take
     BOTTOM_SHARE = 0.33

@@ -132,3 +132,13 @@ def test_the_builder_column_runs_the_full_height(qtbot):
     properties, training = window.docks["properties"], window.docks["training"]
     assert properties.geometry().bottom() > training.geometry().top()          # beside it, not above it
     assert properties.geometry().right() < training.geometry().left()
+
+
+def test_the_chain_rule_gets_room_for_a_dense_network_and_gives_it_up_for_a_conv_one(qtbot):
+    window, session = open_window(qtbot)
+    settle(qtbot)
+    chain = window.docks["chain_rule"]
+    assert chain.height() >= 0.8 * window.CHAIN_RULE_HEIGHT["flat"]
+    session.load_template("lenet5")
+    settle(qtbot)
+    assert chain.height() <= 1.2 * window.CHAIN_RULE_HEIGHT["image"]
