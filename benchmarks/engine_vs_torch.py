@@ -6,6 +6,8 @@ script times LayerLab and PyTorch in turn (interleaved repeats, so both see the
 same machine load), takes the median over the repeats, and prints the ratio
 LayerLab / PyTorch (the median of the per-repeat ratios) next to its target
 (lower is better; < 1 means LayerLab is faster).
+The targets assume PyTorch's 2 threads; ``--torch-threads 1`` is steadier
+when other work keeps the machine's cores busy.
 
     .venv/bin/python benchmarks/engine_vs_torch.py              # every case, 9 repeats
     .venv/bin/python benchmarks/engine_vs_torch.py --repeats 5 --seconds 0.1 --only lenet
@@ -21,7 +23,7 @@ every step. Without the flag the process runs as LayerLab ships.
 PyTorch is NOT a LayerLab dependency, only this benchmark's:
 ``.venv/bin/pip install torch==2.13.0``. Without it the torch columns are
 skipped and only LayerLab's times are printed. PyTorch runs with 2 threads
-(``torch.set_num_threads(2)``); numpy's BLAS uses its own default.
+(``torch.set_num_threads(2)``, or ``--torch-threads``); numpy's BLAS uses its own default.
 """
 from __future__ import annotations
 
@@ -227,13 +229,15 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=0.15, help="about how long one repeat runs")
     parser.add_argument("--only", default="", help="run only cases whose name contains this text")
     parser.add_argument("--dtypes", default="float32,float64")
+    parser.add_argument("--torch-threads", type=int, default=2,
+                        help="PyTorch's intra-op threads (2 as the targets assume; 1 is steadier on a busy machine)")
     parser.add_argument("--keep-memory", type=int, default=0, metavar="MiB",
                         help="keep this much freed memory in the process (glibc mallopt); 0: as shipped")
     args = parser.parse_args(argv)
     if args.keep_memory:
         print(keep_freed_memory(args.keep_memory))
     if torch is not None:
-        torch.set_num_threads(2)
+        torch.set_num_threads(args.torch_threads)
     else:
         print("PyTorch is not installed: only LayerLab's times are printed "
               "(.venv/bin/pip install torch==2.13.0 to compare; it is not a LayerLab dependency).")
