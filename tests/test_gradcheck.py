@@ -108,6 +108,19 @@ def test_step_passes_no_gradient():
     assert np.all(dx == 0.0) and np.all(numeric == 0.0)
 
 
+@pytest.mark.parametrize("layer, shape", [(Dense(4, activation="step"), (3, 5)),
+                                          (Conv2D(2, 3, stride=2, activation="step"), (2, 2, 5, 5))],
+                         ids=["Dense", "Conv2D"])
+def test_step_in_a_layer_passes_no_gradient_to_anything(layer, shape):
+    x = images(shape, seed=12)
+    layer.build(shape[1:], np.random.default_rng(13), np.float64)
+    out, cache = layer.forward(x)
+    assert np.min(np.abs(cache["net"])) > MARGIN, "a net near the step's threshold; change the seed"
+    dx, grads = layer.backward(np.ones_like(out), cache)
+    assert not dx.any() and not any(g.any() for g in grads.values())
+    assert check_layer(layer, x) == {"x": 0.0, "W": 0.0, "b": 0.0}      # the finite differences are 0 too
+
+
 # --- image layers ------------------------------------------------------------------
 
 CONV_CASES = [
