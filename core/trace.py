@@ -39,6 +39,8 @@ from typing import Callable, Mapping
 
 import numpy as np
 
+from .errors import ConfigError
+
 
 def frozen(a) -> np.ndarray | None:
     """A read-only copy of ``a`` (``None`` stays ``None``)."""
@@ -203,10 +205,14 @@ class UpdateRecord(Record):
     params: tuple[ParamUpdate, ...]
 
     def get(self, layer: int, name: str) -> ParamUpdate:
+        """The update of ``layers[layer].params[name]``; raises ConfigError naming
+        the parameters this record has."""
         for p in self.params:
             if p.layer == layer and p.name == name:
                 return p
-        raise KeyError(f"No update of layer {layer} parameter {name!r} in this record.")
+        have = ", ".join(f"({p.layer}, {p.name!r})" for p in self.params) or "none"
+        raise ConfigError(f"No update of layer {layer} parameter {name!r} in this record; "
+                          f"it has {have}.")
 
 
 # --- summaries -----------------------------------------------------------------

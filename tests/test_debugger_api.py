@@ -137,3 +137,12 @@ def test_dead_fraction_watch_counts_units_silent_for_the_whole_batch():
     dbg.set_param(0, "b", (1,), -100.0)              # unit 1 of 4 outputs 0 for every sample
     dbg.step("iteration")
     assert dbg.watches.series("dead_fraction[0]")[1].tolist() == [0.25]
+
+
+def test_update_record_names_its_parameters_when_asked_for_another():
+    net, x, y = classifier()
+    update = Debugger(net, SGD(lr=0.1), x, y).step("iteration").update
+    assert update.get(1, "b").name == "b"
+    with pytest.raises(ConfigError, match=r"No update of layer 2 parameter 'W' in this record; "
+                                          r"it has \(0, 'W'\), \(0, 'b'\), \(1, 'W'\), \(1, 'b'\)"):
+        update.get(2, "W")
