@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+
 def task_kind(net, y) -> str:
     """Which task training ``net`` on targets ``y`` is: "multiclass", "binary" or "regression"."""
     y = np.asarray(y)

@@ -8,8 +8,9 @@ themselves (breakpoints use the same functions).
 Statistics (one value per completed iteration, on that iteration's batch):
 
 * ``"loss"``          — E of the batch (always watched)
-* ``"accuracy"``      — fraction of samples whose arg-max output matches the target
-  (one-hot rows or class labels); with a single output, out ≥ 0.5 vs target ≥ 0.5
+* ``"accuracy"``      — fraction of samples classified right, as :mod:`core.metrics`
+  counts it for the network's task (the Trainer's accuracy); NaN for a
+  regression task such as the lecture's 2-2-2, which has no accuracy
 * ``"grad_norm"``     — ‖∂E/∂θ‖₂ over all parameters of ``layer``
 * ``"weight_norm"``   — ‖θ‖₂ over all parameters of ``layer`` after the update
 * ``"dead_fraction"`` — fraction of ``layer``'s ReLU units that output 0 for every sample
@@ -20,10 +21,12 @@ over an iteration removes its points.
 """
 from __future__ import annotations
 
+import math
 from collections import deque
 
 import numpy as np
 
+from . import metrics
 from .errors import ConfigError, ShapeError
 
 STATS = ("loss", "accuracy", "grad_norm", "weight_norm", "dead_fraction", "param")
@@ -59,15 +62,10 @@ def saturated_fraction(out: np.ndarray, activation: str, margin: float) -> float
     return float(flat.mean())
 
 
-def accuracy(out: np.ndarray, target: np.ndarray) -> float:
-    """Fraction of samples classified right (see the module docstring)."""
-    target = np.asarray(target)
-    if out.ndim != 2:
-        out = out.reshape(out.shape[0], -1)
-    if out.shape[1] == 1:
-        return float(np.mean((out[:, 0] >= 0.5) == (target.reshape(len(target), -1)[:, 0] >= 0.5)))
-    labels = target if target.ndim == 1 else target.reshape(len(target), -1).argmax(axis=1)
-    return float(np.mean(out.argmax(axis=1) == labels))
+def accuracy(net, out: np.ndarray, target: np.ndarray) -> float:
+    """Fraction of samples classified right for ``net``'s task; NaN for regression."""
+    value = metrics.accuracy(out, target, metrics.task_kind(net, target))
+    return math.nan if value is None else value
 
 
 # --- series ---------------------------------------------------------------------
@@ -152,7 +150,7 @@ def _value(stat, layer, param, index, net, state) -> float:
     if stat == "loss":
         return state.loss
     if stat == "accuracy":
-        return accuracy(state.outs[-1], state.yb)
+        return accuracy(net, state.outs[-1], state.yb)
     if stat == "grad_norm":
         return norm(state.grads[layer].values())
     if stat == "weight_norm":

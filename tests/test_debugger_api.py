@@ -146,3 +146,18 @@ def test_update_record_names_its_parameters_when_asked_for_another():
     with pytest.raises(ConfigError, match=r"No update of layer 2 parameter 'W' in this record; "
                                           r"it has \(0, 'W'\), \(0, 'b'\), \(1, 'W'\), \(1, 'b'\)"):
         update.get(2, "W")
+
+
+def test_accuracy_watch_is_the_trainers_and_nan_for_regression():
+    lecture = Network([Dense(2, activation="sigmoid"), Dense(2, activation="sigmoid")], (2,), loss="half_sse")
+    dbg = Debugger(lecture, SGD(lr=0.5), [[0.05, 0.10]], [[0.01, 0.99]])   # targets 0.01, 0.99: no classes
+    dbg.watches.add("accuracy")
+    dbg.step("iteration")
+    assert np.isnan(dbg.watches.series("accuracy")[1][0])
+    binary = Network([Dense(1, activation="sigmoid")], (2,), loss="mse", seed=0)
+    x, y = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), np.array([[1.0], [0.0], [1.0]])
+    dbg = Debugger(binary, SGD(lr=0.1), x, y)
+    dbg.watches.add("accuracy")
+    it = dbg.step("iteration")
+    expected = np.mean((it.forward.layers[0].out[:, 0] >= 0.5) == (y[:, 0] == 1))
+    assert dbg.watches.series("accuracy")[1].tolist() == [expected]
