@@ -313,3 +313,15 @@ def test_edges_show_sign_and_size_and_the_current_unit_is_coloured_by_direction(
     assert session.position().direction == "backward"
     assert view.neurons[(last, 0)].pen().color() == BACKWARD
     assert view.neurons[(0, 0)].pen().color() not in (FORWARD, BACKWARD)
+
+
+def test_the_status_bar_counts_epochs(qtbot):
+    window, session = open_window(qtbot, template="xor_mlp")
+    assert window.status_labels["epoch"].text() == "Epoch 0"
+    act(window, "step_epoch")
+    settle(qtbot)
+    assert window.status_labels["epoch"].text() == "Epoch 1"
+    assert session.debugger.epoch == 1
+    act(window, "step_back")
+    settle(qtbot)
+    assert window.status_labels["epoch"].text() == "Epoch 0"

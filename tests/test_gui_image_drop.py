@@ -254,3 +254,26 @@ def test_the_fit_choice_pads_crops_or_stretches_and_the_preview_is_the_networks_
         np.testing.assert_array_equal(inspector.rows[-1].arrays["input"], inspector.sample)   # the preview
     pad, crop = (fit_to_input(pixels, (1, 28, 28), mode=m) for m in ("pad", "crop"))
     assert np.ptp(pad[0, 0]) < 1e-6 and np.ptp(crop[0, 0]) > 0.05    # pad leaves a flat margin, crop fills
+
+
+def test_file_open_image_loads_the_chosen_files(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+    from desktop_app.main_window import MainWindow
+    from desktop_app.session import SessionController
+    monkeypatch.setenv("LAYERLAB_SETTINGS_DIR", str(tmp_path))
+    session = SessionController()
+    window = MainWindow(session)
+    window.remember_layout = False
+    qtbot.addWidget(window)
+    session.load_template("lenet5")
+    chosen = [_photo(tmp_path / "a.png", "PNG"), _photo(tmp_path / "b.jpg", "JPEG")]
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: (chosen, ""))
+    action = next(a for a in window.file_menu.actions() if a.text() == "Open &Image…")
+    assert action.shortcut().toString() == "Ctrl+I"
+    action.trigger()
+    inspector = window.conv_inspector
+    assert [image.source for image in inspector.images] == chosen
+    assert inspector.source == "image"
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([], ""))   # cancelled
+    action.trigger()
+    assert [image.source for image in inspector.images] == chosen

@@ -183,3 +183,23 @@ def test_export_arrays_and_panels(qtbot, tmp_path):
     window.show()
     assert actions.export_panel_png("training", str(tmp_path / "training.png"))
     assert (tmp_path / "training.png").stat().st_size > 1000
+
+
+def test_open_recent_lists_the_newest_first_and_opens_one(qtbot, tmp_path):
+    window, s = new_window(qtbot)
+    actions = window.project_actions
+    actions.recent_menu.aboutToShow.emit()
+    assert [a.text() for a in actions.recent_menu.actions()] == ["(none yet)"]
+    s.load_template("perceptron")
+    assert actions.save_to(str(tmp_path / "p.llproj"))
+    s.load_template("worked_example")
+    assert actions.save_to(str(tmp_path / "w.llproj"))
+    actions.recent_menu.aboutToShow.emit()
+    entries = actions.recent_menu.actions()
+    assert [a.text() for a in entries] == ["w.llproj", "p.llproj"]
+    assert entries[1].toolTip() == str(tmp_path / "p.llproj")
+    entries[1].trigger()
+    assert actions.path == str(tmp_path / "p.llproj") and len(s.network.layers) == 1
+    (tmp_path / "w.llproj").unlink()                       # a file that went away is not offered
+    actions.recent_menu.aboutToShow.emit()
+    assert [a.text() for a in actions.recent_menu.actions()] == ["p.llproj"]
