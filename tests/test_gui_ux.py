@@ -142,3 +142,19 @@ def test_the_chain_rule_gets_room_for_a_dense_network_and_gives_it_up_for_a_conv
     session.load_template("lenet5")
     settle(qtbot)
     assert chain.height() <= 1.2 * window.CHAIN_RULE_HEIGHT["image"]
+
+
+def test_a_finished_comparison_lists_one_run_a_line_without_squeezing_the_form(qtbot):
+    window, session = open_window(qtbot, "circle_mlp")
+    window.docks["compare"].raise_()
+    panel = window.panels["compare"]
+    panel.mode.setCurrentIndex(panel.mode.findData("optimizers"))
+    panel.epochs.setValue(2)
+    assert panel.start()
+    with qtbot.waitSignal(panel.run.finished, timeout=20_000):
+        pass
+    settle(qtbot)
+    lines = panel.status.text().split("\n")
+    assert len(lines) >= 7 and lines[1].startswith("SGD")
+    for box in panel.optimizer_boxes.values():
+        assert box.height() >= box.minimumSizeHint().height()

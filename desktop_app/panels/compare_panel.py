@@ -13,10 +13,11 @@ network is not touched. Runs go in a worker thread, like training.
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout,
                                QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QSplitter,
                                QVBoxLayout, QWidget)
 
@@ -41,6 +42,10 @@ def parse_rates(text: str) -> list[float]:
     if not rates or any(not math.isfinite(r) or r <= 0 for r in rates):
         raise ConfigError(f"Give one or more positive learning rates, like {DEFAULT_RATES!r}.")
     return rates
+
+
+#: characters per line of the status text under the buttons
+STATUS_WIDTH = 44
 
 
 class ComparePanel(QWidget):
@@ -68,14 +73,15 @@ class ComparePanel(QWidget):
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setTextVisible(False)
-        self.status = QLabel("Trains copies of the current network; the network itself is not changed.")
-        self.status.setWordWrap(True)
+        # lines broken here, not by the label: a word-wrapped label lets a low dock squeeze the rows above it
+        self.status = QLabel()
+        self._say("Trains copies of the current network; the network itself is not changed.")
 
         optimizers = QWidget()
-        grid = QVBoxLayout(optimizers)
+        grid = QGridLayout(optimizers)        # two columns: six boxes in three rows
         grid.setContentsMargins(0, 0, 0, 0)
-        for box in self.optimizer_boxes.values():
-            grid.addWidget(box)
+        for i, box in enumerate(self.optimizer_boxes.values()):
+            grid.addWidget(box, i // 2, i % 2)
         form = QFormLayout()
         form.addRow("compare", self.mode)
         form.addRow("learning rates", self.rates)
@@ -103,6 +109,7 @@ class ComparePanel(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.legend.setBrush(pg.mkBrush(0, 0, 0, 170))     # names stay readable over the curves
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(self.plot)
@@ -163,7 +170,7 @@ class ComparePanel(QWidget):
             self.job = CompareJob(s.network, self.variants(), s.x, s.y, settings)
         except LayerLabError as e:
             s.error.emit(str(e))
-            self.status.setText(str(e))
+            self._say(str(e))
             return False
         self._make_curves(self.job)
         self.run = TrainingRun(self.job, self)
@@ -171,7 +178,7 @@ class ComparePanel(QWidget):
         self.run.finished.connect(self._finished)
         self.start_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
-        self.status.setText(f"Training {len(self.job.runs)} copies from the same initial weights…")
+        self._say(f"Training {len(self.job.runs)} copies from the same initial weights…")
         self.run.start()
         return True
 
@@ -200,7 +207,7 @@ class ComparePanel(QWidget):
             label.setText(f"{name}  ({status})" if status.startswith("diverged") else name)
         diverged = [label for label, status in zip(snap.labels, snap.statuses) if status.startswith("diverged")]
         if diverged:
-            self.status.setText("Diverged (loss became NaN or ∞): " + ", ".join(diverged))
+            self._say("Diverged (loss became NaN or ∞): " + ", ".join(diverged))
 
     def _limit_y(self, firsts: list[float], histories) -> None:
         """Keep the y range on the interesting part: a diverging run may reach 1e300,
@@ -218,8 +225,12 @@ class ComparePanel(QWidget):
         self.progress_bar.setValue(1000)
         self.start_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
-        self.status.setText(reason)
+        self._say(reason.replace(" — ", "\n").replace("; ", "\n"))     # one run a line
         self.session.message.emit(reason)
+
+    def _say(self, text: str) -> None:
+        """Show ``text`` under the buttons, wrapped at STATUS_WIDTH characters."""
+        self.status.setText("\n".join(textwrap.fill(line, STATUS_WIDTH) for line in text.split("\n")))
 
     def closeEvent(self, event) -> None:
         if self.run is not None and self.run.running:
