@@ -277,3 +277,17 @@ def test_file_open_image_loads_the_chosen_files(qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([], ""))   # cancelled
     action.trigger()
     assert [image.source for image in inspector.images] == chosen
+
+
+def test_a_picture_is_scaled_to_the_range_of_the_data_the_network_trains_on(tmp_path, inspector):
+    from core.images import fit_to_input
+    from desktop_app.image_io import read_image
+    session = inspector.session
+    x = np.random.default_rng(0).uniform(-1.0, 2.0, size=(5, 1, 28, 28))
+    session.set_data(x, np.zeros((5, 3, 11, 11)), "data in [-1, 2]")
+    path = _photo(tmp_path / "photo.png", "PNG")
+    assert _drop(inspector, [path])
+    lo, hi = float(x.min()), float(x.max())
+    expected = fit_to_input(read_image(path).pixels, (1, 28, 28), "pad", (lo, hi))
+    np.testing.assert_allclose(inspector.sample, expected, atol=1e-6)
+    assert inspector.sample.min() < 0 and inspector.sample.max() > 1      # not left in [0, 1]
