@@ -200,3 +200,10 @@ def test_set_weights_needs_one_dict_per_layer():
     net = lecture_network()
     with pytest.raises(ShapeError, match="Got weights for 1 layers, but the network has 2"):
         net.set_weights([{}])
+
+
+@pytest.mark.parametrize("layer, x", [(Dense(2), np.zeros((1, 3))), (Conv2D(2, 3), np.zeros((1, 1, 5, 5)))],
+                         ids=["Dense", "Conv2D"])
+def test_a_layer_used_before_it_is_built(layer, x):
+    with pytest.raises(ConfigError, match="has no weights yet: put it in a Network"):
+        layer.forward(x)

@@ -54,6 +54,12 @@ class ParamDict(dict):
             value = value.astype(old.dtype, copy=True)
         super().__setitem__(name, value)
 
+    def __missing__(self, name):
+        """Reading a parameter before the layer has one: say how to build it."""
+        self._owner._check_param(name)
+        raise ConfigError(f"{self._owner.name} has no weights yet: put it in a Network, which builds it "
+                          f"for its input, or call build(input_shape, rng) first.")
+
     def set_array(self, name: str, value: np.ndarray) -> None:
         """Bind ``name`` to ``value`` itself, without a copy or a shape check.
 
