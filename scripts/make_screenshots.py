@@ -86,10 +86,10 @@ def hide_docks(window: MainWindow, keys) -> None:
 
 def lenet5_inspector(path: Path, sample: int = 3) -> None:
     window, session = window_for("lenet5")
-    hide_docks(window, ["chain_rule", "palette", "properties", "training", "decision"])
+    hide_docks(window, ["chain_rule", "palette", "layers", "properties", "training", "decision"])
     window.docks["conv_inspector"].raise_()
     window.conv_inspector.show_dataset_sample(sample)
-    window.resizeDocks([window.docks["layers"], window.docks["conv_inspector"]], [300, 1050], Qt.Horizontal)
+    window.resizeDocks([window.docks["conv_inspector"]], [1180], Qt.Horizontal)
     settle()
     window.conv_inspector.select_cell(0, "out", 2, 14, 14)     # explain one cell: its dot product
     save(window, path)
