@@ -48,9 +48,11 @@ class Conv2D(WithActivation, Layer):
     explicit ``((top, bottom), (left, right))``.
 
     The cache holds ``x``, ``net``, ``out`` and ``cols``, the patches backward
-    needs for ∂E/∂W: a read-only view (N, C, kh, kw, H', W') of the padded
-    input, ``cols[n, c, p, q, i, j] = x_pad[n, c, i·sh + p, j·sw + q]``
-    (``core.im2col.columns`` turns it into the im2col matrix).
+    needs for ∂E/∂W: read-only, (N, C, kh, kw, H', W'),
+    ``cols[n, c, p, q, i, j] = x_pad[n, c, i·sh + p, j·sw + q]``
+    (``core.im2col.columns`` turns it into the im2col matrix). For a batch
+    that fits one chunk it is the copy forward made; for larger batches a
+    view of the padded input, nothing copied.
     """
     param_names = ("W", "b")
 
@@ -124,8 +126,15 @@ class Conv2D(WithActivation, Layer):
         ho, wo = cols.shape[-2:]
         kernel = self.kernel().reshape(self.filters, -1)               # (out_ch, C·kh·kw)
         net = np.empty((n, self.filters, ho * wo), dtype=np.result_type(x, kernel))
-        for chunk in sample_chunks(cols):
-            np.matmul(kernel, columns(cols[chunk]), out=net[chunk])    # (chunk, out_ch, H'·W')
+        chunks = sample_chunks(cols)
+        for chunk in chunks:
+            copied = columns(cols[chunk])                              # (chunk, C·kh·kw, H'·W')
+            np.matmul(kernel, copied, out=net[chunk])                  # (chunk, out_ch, H'·W')
+        if len(chunks) == 1:
+            # Small batch, one chunk: keep the copy (same shape and values as the view) so
+            # that backward's columns(cols) is a free reshape instead of a second copy.
+            cols = copied.reshape(cols.shape)
+            cols.flags.writeable = False
         net += self.params["b"][:, None]
         net = net.reshape(n, self.filters, ho, wo)
         out = net if self.activation.name == "identity" else self.activation.forward(net)
