@@ -24,6 +24,8 @@ from .parameter_choice import parameter_keys
 from .redraw import RedrawTimer
 
 BINS = 40
+#: the fixed y range of every plot: the tallest bar reaches 1, the top part is left for the range text
+TOP = 1.4
 #: pixels per parameter row, so many layers scroll instead of squashing
 ROW_HEIGHT = 120
 
@@ -49,10 +51,6 @@ def histogram(values: np.ndarray, bins: int = BINS) -> tuple[np.ndarray, np.ndar
     np.minimum(index, bins - 1, out=index)
     counts = np.bincount(index, minlength=bins).astype(np.float64)
     return low + width * np.arange(bins + 1), counts
-
-
-#: the fixed y range of every plot: the tallest bar reaches 1, the top part is left for the range text
-TOP = 1.4
 
 
 def _show(curve, counts) -> None:
@@ -92,12 +90,11 @@ class HistogramPanel(QWidget):
         self._scroll.setWidgetResizable(True)
         self._scroll.setWidget(self.view)
         layout.addWidget(self._scroll, 1)
-        self._drawn = 0                 # the scroll position of the last redraw
-        self._scroll.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.keys: list[tuple[int, str]] = []
         self.value_curves: dict = {}
         self.grad_curves: dict = {}
-        self.redraw = RedrawTimer(self, session.state_changed)
+        # scrolling brings other rows into view: they are redrawn then
+        self.redraw = RedrawTimer(self, session.state_changed, self._scroll.verticalScrollBar().valueChanged)
         session.network_changed.connect(self._rebuild)
         self._rebuild()
 
@@ -146,7 +143,6 @@ class HistogramPanel(QWidget):
                 edges, counts = histogram(grad)
                 _show(self.grad_curves[key], counts)
             _set_text(self.ranges[(key, "gradient")], _range_text(edges) if grad is not None else "no gradient yet")
-        self._drawn = self._scroll.verticalScrollBar().value()
 
     def _keys_in_view(self) -> list[tuple[int, str]]:
         """The parameters whose row is scrolled into view (all of them while the panel is hidden)."""
@@ -156,10 +152,6 @@ class HistogramPanel(QWidget):
                  if _overlaps(self.view.mapFromScene(self.value_curves[key].getViewBox().sceneBoundingRect())
                               .boundingRect(), top, bottom)]
         return shown if self.isVisible() and shown else self.keys
-
-    def _scrolled(self, position: int) -> None:
-        if position != self._drawn:
-            self.redraw.mark_dirty()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
