@@ -19,6 +19,7 @@ probability.
 from __future__ import annotations
 
 import copy
+import math
 
 import numpy as np
 
@@ -149,15 +150,16 @@ class Network:
         return x
 
     @staticmethod
-    def check_targets(y) -> np.ndarray:
-        """``y`` as an array of real, finite numbers; raises InputError.
+    def check_targets(y, finite: bool = True) -> np.ndarray:
+        """``y`` as an array of real numbers, and with ``finite`` also checked for
+        NaN and inf; raises InputError.
 
         Whether its shape fits the output is the loss's check (it depends on
         the loss: cross-entropy also takes integer labels)."""
         y = as_array(y, "The targets")
         if y.dtype.kind not in "iuf":
             raise InputError(f"The targets must be real numbers, got dtype {y.dtype}.")
-        if y.dtype.kind == "f" and not np.isfinite(y).all():
+        if finite and y.dtype.kind == "f" and not np.isfinite(y).all():
             raise InputError("The targets contain NaN or infinite values; clean or drop those samples first.")
         return y
 
@@ -202,8 +204,12 @@ class Network:
         out, caches = self.forward_layers(x, training, rng)
         layers, fused = self._layers, self.fused_softmax
         z = caches[-1]["net"] if fused else out
-        y = self.check_targets(y)
+        y = self.check_targets(y, finite=False)
         loss, d = self.loss.value_and_grad(z, y)
+        if not math.isfinite(loss):
+            # NaN targets give a NaN loss: look for them only then (a diverged
+            # network gives one too, and must not raise), so a healthy step pays nothing
+            self.check_targets(y)
         last = len(layers) - 1
         grads = [None] * len(layers)
         for i in range(last, -1, -1):
