@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core.activations import ACTIVATIONS, get_activation
 
@@ -71,7 +71,7 @@ class FormulasPanel(QWidget):
 
         self.plot = pg.PlotWidget(background="w")
         self.plot.setAntialiasing(True)
-        self.plot.setMinimumHeight(200)
+        self.plot.setMinimumHeight(140)    # room for the marks and formulas below in a low dock
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.setLabel("bottom", "net")
         self.plot.addLegend(offset=(8, 8))
@@ -94,15 +94,20 @@ class FormulasPanel(QWidget):
             label.setWordWrap(True)
         form = QFormLayout()
         form.addRow("Activation", self.choice)
+        # the plot beside the text, not above it: the panel fits a low dock
+        notes = QVBoxLayout()
+        notes.addWidget(self.marks_label)
+        for title, label in (("Loss", self.loss_formula), ("Optimizer", self.optimizer_formula)):
+            notes.addWidget(QLabel(f"<b>{title}</b>"))
+            notes.addWidget(label)
+        notes.addStretch(1)
+        row = QHBoxLayout()
+        row.addWidget(self.plot, 3)
+        row.addLayout(notes, 2)
         box = QVBoxLayout(self)
         box.addLayout(form)
         box.addWidget(self.formula)
-        box.addWidget(self.plot, 1)
-        box.addWidget(self.marks_label)
-        more = QFormLayout()
-        more.addRow("Loss", self.loss_formula)
-        more.addRow("Optimizer", self.optimizer_formula)
-        box.addLayout(more)
+        box.addLayout(row, 1)
 
         self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS, timeout=self.refresh)
         session.network_changed.connect(self._follow_layer)
