@@ -7,7 +7,7 @@ plot (x: iteration, y: the weight's value), updated at most 30 times a second.
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import (QHBoxLayout, QListWidget, QPushButton, QSplitter, QVBoxLayout,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QPushButton, QSplitter, QVBoxLayout,
                                QWidget)
 
 from ..live_state import live_state
@@ -35,6 +35,10 @@ class WatchPanel(QWidget):
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
+        hint = QLabel("Click a cell of the Weights view, or a weight on the diagram and then "
+                      "Watch selected: its value is drawn at every iteration.")
+        hint.setWordWrap(True)
+        side_layout.addWidget(hint)
         side_layout.addWidget(self.list, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.watch_selected)
