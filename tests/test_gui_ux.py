@@ -158,3 +158,10 @@ def test_a_finished_comparison_lists_one_run_a_line_without_squeezing_the_form(q
     assert len(lines) >= 7 and lines[1].startswith("SGD")
     for box in panel.optimizer_boxes.values():
         assert box.height() >= box.minimumSizeHint().height()
+
+
+def test_the_conv_inspector_explains_a_dense_network_as_a_hint_not_an_error(qtbot):
+    window, session = open_window(qtbot)
+    settle(qtbot)
+    status = window.conv_inspector.status
+    assert "flat inputs" in status.text() and status.styleSheet() == ""

@@ -337,12 +337,16 @@ class ConvInspector(QWidget):
         """Recompute every map for the current network and input, and redraw."""
         net = self.session.network
         if net is None:
-            self._clear(f"The network is not valid: {self.session.stack_error}" if self.session.stack_error
-                        else "No network yet: load a template (File → New from template) or the lecture example.")
+            if self.session.stack_error:
+                self._clear(f"The network is not valid: {self.session.stack_error}")
+            else:
+                self._clear("No network yet: load a template (File → New from template) or the lecture example.",
+                            error=False)
             return
         if len(net.input_shape) != 3:
             self._clear(f"This network takes flat inputs {net.input_shape}: the conv inspector shows "
-                        f"networks on images (C, H, W), such as LeNet-5 or the lecture's 8×8 example.")
+                        f"networks on images (C, H, W), such as LeNet-5 or the lecture's 8×8 example.",
+                        error=False)
             return
         self._sync_source_controls()
         try:
@@ -353,7 +357,7 @@ class ConvInspector(QWidget):
             return
         if sample is None:
             self._clear("No input to show: load a picture (drop it here, File → Open Image, or paste) "
-                        "or the lecture's 8×8 example.")
+                        "or the lecture's 8×8 example.", error=False)
             return
         self.sample, self.caches = sample, caches
         self._rebuild_rows(net)
@@ -372,7 +376,8 @@ class ConvInspector(QWidget):
         return (f"Input: {what[self.source]()} → {net.input_shape} array, values {format_value(lo)} … "
                 f"{format_value(hi)}. Click any cell; hover for values.")
 
-    def _clear(self, text: str) -> None:
+    def _clear(self, text: str, error: bool = True) -> None:
+        """Empty the view and say why: in the error colour for a problem, plainly for a hint."""
         self.sample, self.caches = None, []
         self._structure = None
         for row in self.rows.values():
@@ -381,7 +386,7 @@ class ConvInspector(QWidget):
         self.rows.clear()
         self._give_editor([])
         self.status.setText(text)
-        self.status.setStyleSheet("color: #8a1c1c;")
+        self.status.setStyleSheet("color: #8a1c1c;" if error else "")
 
     def _rebuild_rows(self, net) -> None:
         """One row per image layer; rebuilt only when the architecture changes."""
