@@ -32,7 +32,7 @@ def menu_action(window, menu_title, text):
     raise LookupError(f"no {menu_title} → {text}")
 
 
-@pytest.mark.slow      # about 30 s on 2 shared cores (float64 template); deselect with -m "not slow"
+@pytest.mark.slow      # 15-30 s on 2 shared cores (float64 template); deselect with -m "not slow"
 def test_lenet5_reaches_95_percent_on_the_built_in_digits_in_the_app(qtbot):
     window, session = open_window(qtbot, template="lenet5")
     menu_action(window, "Data", "Built-in digits…").trigger()
