@@ -171,3 +171,16 @@ def test_choosing_a_sample_shows_it_in_the_table_and_on_the_diagram(qtbot):
     assert table_texts(panel.inputs)[1][1] == f"{x[1]:.6g}"
     out = session.network.forward(session.x[4:5])[0]
     assert view.neurons[(1, 1)].values.text().endswith(f"out {fmt(out[1])}")
+
+
+def test_every_optimizer_choice_shows_its_update_rule_on_hover(qtbot):
+    from core.optimizers import OPTIMIZERS
+    window, session = open_window(qtbot)
+    training = window.panels["training"]
+    compare = window.panels["compare"]
+    for name, cls in OPTIMIZERS.items():
+        rule = cls().formula
+        combo = training.optimizer_choice
+        assert combo.itemData(combo.findText(name), Qt.ToolTipRole) == rule, name
+        assert compare.optimizer_boxes[name].toolTip() == rule, name
+    assert "m̂" in OPTIMIZERS["Adam"]().formula                       # the rules are the real ones

@@ -58,6 +58,8 @@ class ComparePanel(QWidget):
         self.rates = QLineEdit(DEFAULT_RATES)
         self.rates.setToolTip("Learning rates to try, separated by commas")
         self.optimizer_boxes = {name: QCheckBox(name) for name in OPTIMIZERS}
+        for name, box in self.optimizer_boxes.items():
+            box.setToolTip(OPTIMIZERS[name]().formula)        # hovering shows the update rule
         for box in self.optimizer_boxes.values():
             box.setChecked(True)
         self.shared_lr = QDoubleSpinBox(minimum=0.0, maximum=100.0, decimals=4, singleStep=0.001, value=0.0)

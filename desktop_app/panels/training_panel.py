@@ -46,7 +46,9 @@ class TrainingPanel(QWidget):
 
         # --- optimizer --------------------------------------------------------------
         self.optimizer_choice = QComboBox()
-        self.optimizer_choice.addItems(list(OPTIMIZERS))
+        for name, cls in OPTIMIZERS.items():
+            self.optimizer_choice.addItem(name)
+            self.optimizer_choice.setItemData(self.optimizer_choice.count() - 1, cls().formula, Qt.ToolTipRole)
         self.optimizer_choice.setToolTip("How each weight moves once its gradient is known")
         self.formula = QLabel()
         self.formula.setStyleSheet("font-family: monospace;")
