@@ -287,3 +287,12 @@ def test_pool_size_stride_mode_and_dropout_rate_edits_reach_the_network(qtbot):
     choose_row(window, row)
     props.controls["rate"].setValue(0.3)
     assert session.network.layers[row].rate == pytest.approx(0.3)
+
+
+def test_a_weight_typed_on_the_diagram_that_is_not_a_number_is_refused_with_a_message(qtbot):
+    window, session = open_window(qtbot)
+    with qtbot.waitSignal(session.error, timeout=2000) as error:
+        edit_weight_in_place(qtbot, window, (1, "W", (0, 0)), "abc")
+    assert "abc" in error.args[0]
+    assert session.network.layers[1].params["W"][0, 0] == 0.4
+    assert not session.history.can_undo()                  # nothing was changed
