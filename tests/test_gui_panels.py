@@ -184,3 +184,15 @@ def test_every_optimizer_choice_shows_its_update_rule_on_hover(qtbot):
         assert combo.itemData(combo.findText(name), Qt.ToolTipRole) == rule, name
         assert compare.optimizer_boxes[name].toolTip() == rule, name
     assert "m̂" in OPTIMIZERS["Adam"]().formula                       # the rules are the real ones
+
+
+def test_ctrl_c_copies_the_selected_values(qtbot):
+    window, session = open_window(qtbot)
+    act(window, "step_phase")
+    session.select(Selection(0, None, ()))
+    settle(qtbot)
+    table = window.panels["values"].units
+    QApplication.clipboard().clear()
+    table.setRangeSelected(QTableWidgetSelectionRange(1, 1, 1, 2), True)       # h2's net and out
+    qtbot.keyClick(table, Qt.Key_C, Qt.ControlModifier)
+    assert QApplication.clipboard().text() == "0.3925\t0.596884"
