@@ -165,3 +165,13 @@ def test_the_conv_inspector_explains_a_dense_network_as_a_hint_not_an_error(qtbo
     settle(qtbot)
     status = window.conv_inspector.status
     assert "flat inputs" in status.text() and status.styleSheet() == ""
+
+
+def test_the_diagram_writes_every_column_caption_on_one_line_under_the_network(qtbot):
+    from PySide6.QtWidgets import QGraphicsSimpleTextItem
+    window, _ = open_window(qtbot, "circle_mlp")          # columns of 2, 8, 8 and 2 neurons
+    captions = [item for item in window.panels["diagram"].scene().items()
+                if isinstance(item, QGraphicsSimpleTextItem)
+                and (item.text() == "input" or item.text().startswith("Dense("))]
+    assert len(captions) == 4
+    assert len({round(item.pos().y()) for item in captions}) == 1

@@ -234,6 +234,7 @@ class NetworkDiagram(QGraphicsView):
         sizes = [s.input_shape[0]] + [layer.units_count for layer in s.layers]
         columns = [self._column(n, c) for c, n in enumerate(sizes)]
         top = min(p.y() for col in columns for p in col)
+        caption_y = max(p.y() for col in columns for p in col) + RADIUS + 42   # one line under every column
         for j, p in enumerate(columns[0]):
             item = NeuronItem(self.names.unit(-1, j), p, None)
             item.setBrush(QBrush(QColor("#eef2f7")))
@@ -261,7 +262,7 @@ class NetworkDiagram(QGraphicsView):
             head.setToolTip(activation_tooltip(layer.activation.name))
             head.setBrush(QBrush(QColor("#555")))
             r = head.boundingRect()
-            head.setPos(dst[0].x() - r.width() / 2, dst[-1].y() + RADIUS + 42)
+            head.setPos(dst[0].x() - r.width() / 2, caption_y)
             scene.addItem(head)
         for j, q in enumerate(columns[-1]):
             term = QGraphicsSimpleTextItem("")
@@ -273,7 +274,7 @@ class NetworkDiagram(QGraphicsView):
         head = QGraphicsSimpleTextItem("input")
         head.setBrush(QBrush(QColor("#555")))
         r = head.boundingRect()
-        head.setPos(columns[0][0].x() - r.width() / 2, columns[0][-1].y() + RADIUS + 42)
+        head.setPos(columns[0][0].x() - r.width() / 2, caption_y)
         scene.addItem(head)
 
     def _add_edge(self, layer, param, index, a, b, dashed=False) -> None:
