@@ -176,7 +176,7 @@ def test_wrong_predictions_are_highlighted_among_the_thumbnails(browser, session
     for k in range(browser.grid.count()):
         item = browser.grid.item(k)
         index = item.data(0x0100)
-        assert item.text() == f"#{index}\nlabel {y[index]}, net 3"
+        assert item.text() == f"#{index}\nlabel {y[index]}\nguess 3"
         highlighted = item.background().color().name() == "#f8c9c6"
         assert highlighted == (y[index] != 3), index
     assert 0 < int(np.sum(y[:browser.grid.count()] == 3)) < browser.grid.count()   # both kinds were checked

@@ -60,7 +60,7 @@ class DatasetBrowser(QWidget):
         self.grid = QListWidget()
         self.grid.setViewMode(QListWidget.IconMode)
         self.grid.setIconSize(QSize(THUMB, THUMB))
-        self.grid.setGridSize(QSize(THUMB + 34, THUMB + 40))
+        self.grid.setGridSize(QSize(THUMB + 34, THUMB + 56))      # three caption lines: #, label, guess
         self.grid.setResizeMode(QListWidget.Adjust)
         self.grid.setMovement(QListWidget.Static)
         self.grid.setUniformItemSizes(True)
@@ -77,10 +77,11 @@ class DatasetBrowser(QWidget):
         for w in (self.prev, QLabel("page"), self.page, self.pages, self.next, self.only_wrong):
             nav.addWidget(w)
         nav.addStretch(1)
-        nav.addWidget(self.summary)
+        self.summary.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(nav)
+        layout.addWidget(self.summary)        # a line of its own: never cut off by a narrow dock
         layout.addWidget(self.stack, 1)
 
         #: indices of the samples listed (all, or only the wrong ones)
@@ -165,7 +166,7 @@ class DatasetBrowser(QWidget):
         """All sample indices, or only those the network gets wrong."""
         everything = np.arange(len(x))
         if not self.only_wrong.isChecked():
-            self.summary.setText("red: the network's answer (net) differs from the label")
+            self.summary.setText("guess: the network's answer; red: the guess differs from the label")
             return everything
         checked = min(len(x), MAX_CHECKED)
         prediction = self._predict(x[:checked])
@@ -200,7 +201,7 @@ class DatasetBrowser(QWidget):
         if prediction is None:
             return text, False
         predicted = prediction[1][k]
-        return f"{text}, net {predicted}", bool(predicted != labels[k])
+        return f"{text}\nguess {predicted}", bool(predicted != labels[k])   # not "net": that is Σ w·x + b
 
     def _fill_table(self, x, y, shown, prediction, labels) -> None:
         features = min(x.shape[1] if x.ndim == 2 else 0, 8)
