@@ -239,6 +239,7 @@ class MainWindow(QMainWindow):
         self.file_menu = bar.addMenu("&File")
         self.templates_menu = self.file_menu.addMenu("New from &template")
         self.templates_menu.aboutToShow.connect(self._fill_templates_menu)
+        self.templates_menu.setToolTipsVisible(True)      # each template's description on hover
         self.file_menu.addSeparator()
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.Quit, triggered=self.close)
         self.file_menu.addAction(quit_action)

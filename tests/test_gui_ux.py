@@ -21,6 +21,8 @@ def test_the_template_menu_lists_the_templates_by_title(qtbot):
     titles = [action.text() for action in window.templates_menu.actions()]
     assert titles == [make().title for make in TEMPLATES.values()]
     assert "LeNet-5 on handwritten digits" in titles
+    assert window.templates_menu.toolTipsVisible()
+    assert [a.toolTip() for a in window.templates_menu.actions()] == [make().description for make in TEMPLATES.values()]
 
 
 def test_a_conv_network_brings_the_conv_inspector_to_the_front(qtbot):
