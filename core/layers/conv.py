@@ -153,10 +153,14 @@ class Conv2D(WithActivation, Layer):
         """{"W": ∂E/∂W, "b": ∂E/∂b} from δ = ∂E/∂net (N, out_ch, H', W')."""
         cols = cache["cols"]
         d = delta.reshape(delta.shape[0], self.filters, -1)             # (N, out_ch, H'·W')
-        dk = None                                                       # (out_ch, C·kh·kw)
-        for chunk in sample_chunks(cols):
-            part = (d[chunk] @ columns(cols[chunk]).transpose(0, 2, 1)).sum(axis=0)
-            dk = part if dk is None else dk + part
+        if d.shape[0] == 1:
+            # Batch of one: one 2-D product, no stacked matmul and no sum over a batch axis
+            dk = d[0] @ columns(cols)[0].T                              # (out_ch, C·kh·kw)
+        else:
+            dk = None
+            for chunk in sample_chunks(cols):
+                part = (d[chunk] @ columns(cols[chunk]).transpose(0, 2, 1)).sum(axis=0)
+                dk = part if dk is None else dk + part
         dk = dk.reshape(self.params["W"].shape)
         dW = np.ascontiguousarray(dk[:, :, ::-1, ::-1]) if self.mode == "convolution" else dk
         return {"W": dW, "b": delta.sum(axis=(0, 2, 3))}
