@@ -41,6 +41,7 @@ faster for the size:
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -104,7 +105,7 @@ def col2im(cols: np.ndarray, x_shape: tuple[int, int, int, int], kh: int, kw: in
     one bincount call adds each column entry (as a weight) into its cell. bincount
     sums in float64; the result is converted back to the columns' dtype."""
     summed = np.bincount(source_index(tuple(x_shape), kh, kw, tuple(stride)), weights=cols.ravel(),
-                         minlength=int(np.prod(x_shape)))
+                         minlength=math.prod(x_shape))
     return summed.reshape(x_shape).astype(cols.dtype, copy=False)
 
 

@@ -97,14 +97,13 @@ class Optimizer:
         if len(grads) != len(layers):
             raise ShapeError(f"{self.name}.step got gradients for {len(grads)} layers, "
                              f"but the network has {len(layers)}.")
-        for i, layer_grads in enumerate(grads):
-            if not layer_grads:
-                continue
-            layer = layers[i]
-            params, frozen = layer.params, layer.frozen
-            for name, g in layer_grads.items():
-                if name not in frozen:
-                    params.set_array(name, self.update((i, name), params[name], g))
+        update = self.update
+        for i, (layer, layer_grads) in enumerate(zip(layers, grads)):
+            if layer_grads:
+                params, frozen = layer.params, layer.frozen
+                for name, g in layer_grads.items():
+                    if name not in frozen:
+                        params.set_array(name, update((i, name), params[name], g))
 
     def update(self, key, w: np.ndarray, g) -> np.ndarray:
         """The new value of one parameter ``w`` given its gradient ``g``.

@@ -45,14 +45,16 @@ class _WindowPool(Layer):
                              f"reduce size or remove this pooling layer.")
         return c, output_size(h, ph, sh), output_size(w, pw, sw)
 
-    def window_cells(self, x: np.ndarray):
-        """Yield ``(k, view)`` for each offset (p, q) of the window, k = p·pw + q:
-        ``view[n, c, i, j] = x[n, c, i·sh + p, j·sw + q]`` (N, C, H', W')."""
+    def window_cells(self, x: np.ndarray) -> list[tuple[int, np.ndarray]]:
+        """``(k, view)`` for each offset (p, q) of the window, k = p·pw + q:
+        ``view[n, c, i, j] = x[n, c, i·sh + p, j·sw + q]`` (N, C, H', W').
+
+        A list made in one go rather than a generator: cheaper at batch 1, where
+        the Python overhead per view is a sizeable part of a pooling layer's time."""
         _, _, ho, wo = self._out_hw(x.shape)
         (ph, pw), (sh, sw) = self.size, self.stride
-        for p in range(ph):
-            for q in range(pw):
-                yield p * pw + q, x[:, :, p:p + sh * ho:sh, q:q + sw * wo:sw]
+        return [(p * pw + q, x[:, :, p:p + sh * ho:sh, q:q + sw * wo:sw])
+                for p in range(ph) for q in range(pw)]
 
     def _out_hw(self, x_shape):
         n, c, h, w = x_shape
@@ -77,14 +79,13 @@ class MaxPool2D(_WindowPool):
     def forward(self, x, training=False, rng=None):
         _check_images(x, "MaxPool2D")
         cells = self.window_cells(x)
-        _, first = next(cells)
-        out = first.copy()
+        out = cells[0][1].copy()
         # the smallest unsigned int type that holds every offset (uint8 up to 16×16 windows)
         argmax = np.zeros(out.shape, dtype=np.min_scalar_type(self.size[0] * self.size[1] - 1))
         # one mask array reused for every offset: at batch 1 an allocation costs about as
         # much as the comparison itself
         better = np.empty(out.shape, dtype=bool)
-        for k, view in cells:
+        for k, view in cells[1:]:
             np.greater(view, out, out=better)    # strictly: on a tie the earlier cell stays the winner
             # Where this cell wins, k (larger than every offset stored so far) becomes the
             # winner: max(argmax, k·better). Branch-free, unlike np.where on a random mask
@@ -123,8 +124,8 @@ class AvgPool2D(_WindowPool):
     def forward(self, x, training=False, rng=None):
         _check_images(x, "AvgPool2D")
         cells = self.window_cells(x)
-        out = next(cells)[1].copy()
-        for _, view in cells:
+        out = cells[0][1].copy()
+        for _, view in cells[1:]:
             out += view
         out *= 1.0 / (self.size[0] * self.size[1])
         return out, {"x": x, "out": out}
