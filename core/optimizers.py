@@ -116,8 +116,11 @@ class Optimizer:
             raise ShapeError(f"The gradient for {key} has shape {g.shape}, "
                              f"but the parameter has shape {w.shape}.")
         old = self.state.get(key)
-        t = 1 if old is None else old["step"] + 1
-        new_w, new_state = self.rule(w, g, old or {}, t, self.hyper)
+        if old is None:
+            t, old = 1, {}
+        else:
+            t = old["step"] + 1
+        new_w, new_state = self.rule(w, g, old, t, self.hyper)
         new_state["step"] = t
         self.state[key] = new_state
         return new_w
