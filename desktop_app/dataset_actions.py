@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QProgressDialog
 
 from core.datasets import digits, load_csv, load_image_folder, load_mnist_folder, standardize
 from core.errors import LayerLabError
+from .gui_thread_gc import collect_garbage_in_gui_thread
 
 #: the input shape image loaders fit pictures to when no image network is loaded
 DEFAULT_IMAGE_SHAPE = (1, 28, 28)
@@ -182,6 +183,7 @@ class LoadRun(QObject):
             self.dialog.setWindowModality(Qt.WindowModal)
             self.dialog.setMinimumDuration(400)
             self.dialog.canceled.connect(self.cancel)
+        collect_garbage_in_gui_thread()
         self._thread.start()
 
     def cancel(self) -> None:

@@ -35,6 +35,7 @@ from core.network import Network, infer_shapes
 from core.trace import BackwardPass, BackwardUnit, ForwardPass, ForwardUnit
 
 from .debug_run import DebuggerRun
+from .gui_thread_gc import collect_garbage_in_gui_thread
 from .undo import UndoHistory
 
 #: above this many samples the debugger uses mini-batches of LARGE_SET_BATCH
@@ -534,6 +535,7 @@ class SessionController(QObject):
         self.running = True
         self.running_changed.emit(True)
         self.message.emit("Running… (Pause: F6)")
+        collect_garbage_in_gui_thread()
         self._worker.start()
 
     def pause(self) -> None:

@@ -31,6 +31,7 @@ import time
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from .training_job import SNAPSHOT_HZ
+from .gui_thread_gc import collect_garbage_in_gui_thread
 
 #: the views' redraw timer interval (ms): they redraw at most SNAPSHOT_HZ times a second
 REDRAW_MS = 1000 // SNAPSHOT_HZ
@@ -172,6 +173,7 @@ class TrainingRun(QObject):
         return self.thread.isRunning()
 
     def start(self) -> None:
+        collect_garbage_in_gui_thread()
         self.thread.start()
         self.timer.start()
 
