@@ -134,8 +134,9 @@ class Trainer:
         else:
             self.x_train, self.y_train = x, y
             self.x_val = self.y_val = None
-        self.batch_size = min(batch_size, len(self.x_train))
-        self.batches_per_epoch = math.ceil(len(self.x_train) / self.batch_size)
+        self.batch_size = self.batches_per_epoch = 0
+        self._apply_batch_size(batch_size)
+        self._next_batch_size: int | None = None    # a change waiting for the next epoch
         self.shuffle = shuffle
         self.patience, self.restore_best = patience, restore_best
 
@@ -166,6 +167,24 @@ class Trainer:
     def finished(self) -> bool:
         """True once early stopping or divergence ended training: further runs do nothing."""
         return self.stop_reason is not None
+
+    # --- settings that change between epochs ------------------------------------------
+    def set_batch_size(self, batch_size: int) -> None:
+        """Use ``batch_size`` from the next epoch on (at once between epochs).
+
+        An epoch keeps the batches it started with, so ``batches_per_epoch`` and
+        the epoch's seeded shuffle stay consistent; the rows each later epoch
+        visits are the same for any batch size (one permutation per epoch)."""
+        batch_size = _whole(batch_size, "batch_size", 1)
+        if self.batch == 0:
+            self._apply_batch_size(batch_size)
+            self._next_batch_size = None
+        else:
+            self._next_batch_size = batch_size
+
+    def _apply_batch_size(self, batch_size: int) -> None:
+        self.batch_size = min(batch_size, len(self.x_train))
+        self.batches_per_epoch = math.ceil(len(self.x_train) / self.batch_size)
 
     # --- driving ----------------------------------------------------------------------
     def run_iterations(self, n: int, callback=None) -> int:
@@ -249,6 +268,9 @@ class Trainer:
         n = len(self.x_train)
         self.epoch += 1
         self.batch = 0
+        if self._next_batch_size is not None:
+            self._apply_batch_size(self._next_batch_size)
+            self._next_batch_size = None
         val_loss = val_acc = None
         if self.x_val is not None:
             val_loss, val_acc = self.evaluate(self.x_val, self.y_val)

@@ -63,6 +63,32 @@ def test_batch_size_one_is_sgd_and_too_large_is_full_batch():
     assert full.batch_size == 6 and full.batches_per_epoch == 1
 
 
+def test_batch_size_change_applies_from_the_next_epoch_and_is_reproducible():
+    x, y = numbered(10)
+
+    def run():
+        t = RecordingTrainer(line_net(), SGD(lr=0.001), x, y, batch_size=4, seed=3)
+        t.run_iterations(1)                       # mid-epoch: the epoch keeps its batches
+        t.set_batch_size(5)
+        assert t.batch_size == 4 and t.batches_per_epoch == 3
+        t.fit(2)
+        return t
+
+    t = run()
+    assert [len(b) for b in t.batches] == [4, 4, 2, 5, 5] and t.batches_per_epoch == 2
+    second = np.concatenate(t.batches[3:])
+    assert sorted(second) == list(range(10))
+    unchanged = RecordingTrainer(line_net(), SGD(lr=0.001), x, y, batch_size=4, seed=3)
+    unchanged.fit(2)                              # the same shuffle: only the cuts differ
+    assert np.array_equal(second, np.concatenate(unchanged.batches[3:]))
+    assert all(np.array_equal(a, b) for a, b in zip(t.batches, run().batches))
+
+    t.set_batch_size(100)                         # between epochs: at once, capped at N
+    assert t.batch_size == 10 and t.batches_per_epoch == 1
+    with pytest.raises(ConfigError, match="batch_size"):
+        t.set_batch_size(0)
+
+
 def test_validation_split_is_seeded_disjoint_and_sized():
     x, y = numbered(50)
     t = Trainer(line_net(), SGD(), x, y, val_split=0.2, seed=1)
