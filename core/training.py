@@ -182,6 +182,16 @@ class Trainer:
         else:
             self._next_batch_size = batch_size
 
+    def iterations_until(self, epochs: int) -> int:
+        """How many iterations are left until ``epochs`` epochs are complete:
+        the rest of this epoch, then whole epochs at the batch size they will use."""
+        if self.epoch >= epochs:
+            return 0
+        later = self.batches_per_epoch
+        if self._next_batch_size is not None:
+            later = math.ceil(len(self.x_train) / min(self._next_batch_size, len(self.x_train)))
+        return self.batches_per_epoch - self.batch + (epochs - self.epoch - 1) * later
+
     def _apply_batch_size(self, batch_size: int) -> None:
         self.batch_size = min(batch_size, len(self.x_train))
         self.batches_per_epoch = math.ceil(len(self.x_train) / self.batch_size)

@@ -274,6 +274,16 @@ class LiveState(QObject):
         if self.training:
             self.run.worker.job.set_early_stopping(patience, restore_best)
 
+    def set_epochs(self, epochs: int) -> None:
+        """Change how many epochs the running training trains (applies at once)."""
+        if self.training:
+            self.run.worker.job.set_epochs(epochs)
+
+    def set_batch_size(self, batch_size: int) -> None:
+        """Change the batch size of the running training (from its next epoch on)."""
+        if self.training:
+            self.run.worker.job.set_batch_size(batch_size)
+
     def pause(self) -> None:
         if self.training:
             self.run.pause()

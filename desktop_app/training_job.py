@@ -148,10 +148,21 @@ class TrainerJob:
         """Change early stopping while training runs (from the next epoch's end on)."""
         self.trainer.patience, self.trainer.restore_best = patience, restore_best
 
+    def set_epochs(self, epochs: int) -> None:
+        """Change how many epochs this run trains while it runs (applies at once:
+        the run ends when the trainer has done ``epochs`` epochs)."""
+        self.settings = dataclasses.replace(self.settings, epochs=epochs)
+
+    def set_batch_size(self, batch_size: int) -> None:
+        """Change the batch size while training runs (from the next epoch on)."""
+        self.trainer.set_batch_size(batch_size)
+        self.settings = dataclasses.replace(self.settings, batch_size=batch_size)
+        self.batch_size = min(batch_size, len(self.trainer.x_train))
+
     # --- the worker calls these --------------------------------------------------------
     def advance(self, n: int) -> str | None:
         t = self.trainer
-        left = (self.settings.epochs - t.epoch) * t.batches_per_epoch - t.batch
+        left = t.iterations_until(self.settings.epochs)
         if left <= 0:
             return self._done_message()
         active = [bp for bp in self.breakpoints if bp.enabled and bp.kind not in NOT_CHECKED_WHILE_TRAINING]
@@ -184,7 +195,7 @@ class TrainerJob:
         t = self.trainer
         deltas = [{k: a[k] - b[k] for k in a if a[k] is not b[k]} for a, b in zip(self._after, self._before)]
         rate = self._rate.update(self._samples)
-        left_iterations = max(0, (self.settings.epochs - t.epoch) * t.batches_per_epoch - t.batch)
+        left_iterations = t.iterations_until(self.settings.epochs)
         seconds_left = left_iterations * t.batch_size / rate if rate > 0 else None
         loss = t.history.iteration_loss[-1] if len(t.history.iteration_loss) else math.nan
         progress = Progress(t.epoch, self.settings.epochs, self.start_iteration + t.iteration, t.batch,
@@ -324,7 +335,7 @@ class ProcessTrainerJob:
     does) and trains copies; every snapshot brings back the weights and the
     optimizer state, which the GUI thread copies into the session's objects.
     Before each chunk the job sends the current learning rate and other
-    hyperparameters, dropout rates and breakpoint switches, so edits made while
+    hyperparameters, the epoch count and batch size, dropout rates and breakpoint switches, so edits made while
     training apply at once, as with a thread. When a snapshot is due (at most
     ``SNAPSHOT_HZ`` a second) the child sends it with its answer to that chunk:
     asking for it separately would leave the child idle for another round trip. ``net`` and ``optimizer`` are only
@@ -335,7 +346,8 @@ class ProcessTrainerJob:
 
     def __init__(self, net, optimizer, x, y, settings: TrainingSettings, watch_keys=(),
                  start_iteration: int = 0, history: dict | None = None, breakpoints=()):
-        TrainerJob(net.copy(), _optimizer_copy(optimizer), x, y, settings)     # same checks, same errors, here
+        check = TrainerJob(net.copy(), _optimizer_copy(optimizer), x, y, settings)     # same checks, same errors, here
+        self._n_train = len(check.trainer.x_train)
         self.net, self.optimizer, self.breakpoints = net, optimizer, breakpoints
         self.hit = None
         self.batch_size = min(settings.batch_size, len(x))
@@ -359,6 +371,7 @@ class ProcessTrainerJob:
         #: whether ``_last`` is the child's state now (no iteration ran since it was taken)
         self._current = False
         self._early_stopping = (settings.patience, settings.restore_best)
+        self._epochs, self._batch_size = settings.epochs, settings.batch_size
 
     def _ask(self, *message):
         try:
@@ -378,6 +391,7 @@ class ProcessTrainerJob:
 
     def advance(self, n: int) -> str | None:
         sync = {"hyper": dict(self.optimizer.hyper), "early_stopping": self._early_stopping,
+                "epochs": self._epochs, "batch_size": self._batch_size,
                 "rates": {i: layer.rate for i, layer in enumerate(self.net.layers) if hasattr(layer, "rate")},
                 "enabled": [bp.enabled for bp in self.breakpoints]}
         _, reason, hit, index, snap = self._ask("advance", n, sync)
@@ -403,6 +417,15 @@ class ProcessTrainerJob:
     def set_early_stopping(self, patience: int | None, restore_best: bool) -> None:
         """Change early stopping while training runs (sent with the next chunk)."""
         self._early_stopping = (patience, restore_best)
+
+    def set_epochs(self, epochs: int) -> None:
+        """Change how many epochs this run trains (sent with the next chunk)."""
+        self._epochs = epochs
+
+    def set_batch_size(self, batch_size: int) -> None:
+        """Change the batch size (sent with the next chunk; the child applies it from its next epoch)."""
+        self._batch_size = batch_size
+        self.batch_size = min(batch_size, self._n_train)
 
     def alive(self) -> bool:
         return self._process.poll() is None
@@ -466,6 +489,10 @@ def child_main(fd: int) -> None:
                 _, n, sync = message
                 optimizer.hyper.update(sync["hyper"])
                 job.set_early_stopping(*sync["early_stopping"])
+                if sync["epochs"] != job.settings.epochs:
+                    job.set_epochs(sync["epochs"])
+                if sync["batch_size"] != job.settings.batch_size:
+                    job.set_batch_size(sync["batch_size"])
                 for i, rate in sync["rates"].items():
                     net.layers[i].rate = rate
                 for bp, enabled in zip(job.breakpoints, sync["enabled"]):

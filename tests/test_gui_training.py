@@ -205,11 +205,39 @@ def test_early_stopping_switched_on_while_training(qtbot):
     panel.val_split.setValue(0.3)
     live = live_state(s)
     panel.train_button.click()
-    assert panel.patience.isEnabled() and not panel.batch.isEnabled()
+    assert panel.patience.isEnabled() and panel.batch.isEnabled() and not panel.val_split.isEnabled()
     qtbot.waitUntil(lambda: live.iteration > 20, timeout=5000)
     with qtbot.waitSignal(live.finished, timeout=20_000) as blocker:
         panel.patience.setValue(2)
     assert "Stopped early" in blocker.args[0]
+
+
+def test_epochs_and_batch_size_edited_while_training_take_effect(qtbot):
+    s = xor_session()                                  # 200 samples: batch 32 → 7 batches per epoch
+    panel = TrainingPanel(s)
+    qtbot.addWidget(panel)
+    panel.epochs.setValue(1_000_000)
+    panel.batch.setValue(32)
+    live = live_state(s)
+    panel.train_button.click()
+    assert panel.epochs.isEnabled() and panel.batch.isEnabled() and panel.sgd_button.isEnabled()
+    assert not panel.val_split.isEnabled() and not panel.seed.isEnabled()
+    assert "mix validation samples into training" in panel.val_split.toolTip()
+    assert "mix validation samples into training" in panel.seed.toolTip()
+    qtbot.waitUntil(lambda: live.iteration > 0, timeout=5000)
+    panel.pause_button.click()
+    qtbot.waitUntil(lambda: live.run.worker.is_paused, timeout=1000)
+    qtbot.wait(150)                                    # let the worker reach its pause point
+    trainer = live.run.worker.job.trainer
+    target = trainer.epoch + 2
+    panel.batch.setValue(50)
+    panel.epochs.setValue(target)
+    with qtbot.waitSignal(live.finished, timeout=20_000) as blocker:
+        panel.pause_button.click()                     # resume
+    assert blocker.args[0].startswith(f"Finished {target} epochs")
+    assert trainer.epoch == target
+    assert trainer.batch_size == 50 and trainer.batches_per_epoch == 4
+    assert len(trainer.history.epochs) == target and trainer.batch == 0
 
 
 #: a value different from each optimizer's default, for every hyperparameter field

@@ -60,6 +60,25 @@ def test_same_numbers_as_training_in_a_thread(qtbot):
     assert snap.history["iteration_loss"] == list(thread_job.trainer.history.iteration_loss)
 
 
+def test_epochs_and_batch_size_changed_mid_run_reach_the_child(qtbot):
+    a, b = big_session(), big_session()               # 120 samples: batch 40 → 3 batches per epoch
+    settings = TrainingSettings(epochs=100, batch_size=40, seed=2)
+    jobs = [TrainerJob(a.network, a.optimizer, a.x, a.y, settings),
+            ProcessTrainerJob(b.network, b.optimizer, b.x, b.y, settings)]
+    reasons = []
+    for job in jobs:
+        assert job.advance(1) is None                 # mid-epoch: the change waits for the epoch's end
+        job.set_batch_size(60)
+        job.set_epochs(3)
+        while (reason := job.advance(10)) is None:
+            pass
+        reasons.append(reason)
+    assert all(r.startswith("Finished 3 epochs") for r in reasons)
+    losses = jobs[1].snapshot().history["iteration_loss"]
+    assert len(losses) == 3 + 2 + 2
+    assert losses == list(jobs[0].trainer.history.iteration_loss)
+
+
 def test_pause_and_cancel_a_child_process_run(qtbot):
     s = big_session()
     live = live_state(s)

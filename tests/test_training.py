@@ -71,6 +71,7 @@ def test_batch_size_change_applies_from_the_next_epoch_and_is_reproducible():
         t.run_iterations(1)                       # mid-epoch: the epoch keeps its batches
         t.set_batch_size(5)
         assert t.batch_size == 4 and t.batches_per_epoch == 3
+        assert t.iterations_until(2) == 2 + 2 and t.iterations_until(0) == 0
         t.fit(2)
         return t
 

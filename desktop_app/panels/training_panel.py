@@ -6,9 +6,10 @@ Cancel, a progress bar, and live curves of the loss and accuracy.
   So can the dropout rates of the network's Dropout layers.
 * Batch size: 1 is stochastic gradient descent, N (all training samples)
   full-batch gradient descent, anything between mini-batch.
-* Early-stopping patience and restore-best can be changed while training runs;
-  batch size, epochs, validation split and seed shape the run and apply when
-  training starts.
+* Early-stopping patience and restore-best, the number of epochs (the run
+  ends when it is reached) and the batch size (from the next epoch on) can be
+  changed while training runs; validation split and seed shape the split of
+  the data and apply when the next run starts.
 * Curves: training and validation loss (top) and accuracy (bottom) per epoch;
   a dashed line marks the best epoch when early stopping is on. They update
   at most 30 times a second, by ``setData`` on the existing curves.
@@ -32,6 +33,10 @@ from ..live_state import live_state
 from ..training_job import TrainingSettings
 from .hyper_form import HyperForm
 from .redraw import light_grid
+
+#: why the validation split and the seed cannot change while training runs
+LOCKED_WHILE_TRAINING = ("Applies to the next run: changing the split mid-run would mix "
+                         "validation samples into training.")
 
 TRAIN_PEN = pg.mkPen((31, 119, 180), width=2)
 VAL_PEN = pg.mkPen((255, 127, 14), width=2)
@@ -72,7 +77,7 @@ class TrainingPanel(QWidget):
         self.epochs = QSpinBox(minimum=1, maximum=1_000_000, value=self.settings.epochs)
         self.val_split = QDoubleSpinBox(minimum=0.0, maximum=0.9, singleStep=0.05, decimals=2)
         self.val_split.setToolTip("Fraction of the samples held out to measure the validation loss "
-                                  "(the same samples for the same seed)")
+                                  "(the same samples for the same seed). " + LOCKED_WHILE_TRAINING)
         self.patience = QSpinBox(minimum=0, maximum=10_000, value=0)
         self.patience.setSpecialValueText("off")
         self.patience.setToolTip("Early stopping: stop when the validation loss (or the training loss "
@@ -80,7 +85,8 @@ class TrainingPanel(QWidget):
         self.restore_best = QCheckBox("restore the best weights when stopping early")
         self.restore_best.setChecked(True)
         self.seed = QSpinBox(minimum=0, maximum=2 ** 31 - 1, value=0)
-        self.seed.setToolTip("Seeds the shuffling of the batches and the validation split")
+        self.seed.setToolTip("Seeds the shuffling of the batches and the validation split. "
+                             + LOCKED_WHILE_TRAINING)
         self.dropout_form = QFormLayout()
         self.dropout_fields: list[tuple[object, QDoubleSpinBox]] = []
         settings_box = QGroupBox("Training")
@@ -173,6 +179,8 @@ class TrainingPanel(QWidget):
         self.sgd_button.clicked.connect(lambda: self.batch.setValue(1))
         self.full_button.clicked.connect(self._full_batch)
         self.batch.valueChanged.connect(self._batch_changed)
+        self.batch.valueChanged.connect(self.live.set_batch_size)
+        self.epochs.valueChanged.connect(self.live.set_epochs)
         self.train_button.clicked.connect(self.start)
         self.patience.valueChanged.connect(self._early_stopping_changed)
         self.restore_best.toggled.connect(self._early_stopping_changed)
@@ -243,9 +251,9 @@ class TrainingPanel(QWidget):
         self.pause_button.setEnabled(running)
         self.cancel_button.setEnabled(running)
         self.optimizer_choice.setEnabled(not running)
-        # these shape the run (its batches, its split) and apply when training starts;
-        # the optimizer's hyperparameters, dropout rates and early stopping stay editable
-        for w in (self.val_split, self.seed, self.epochs, self.batch, self.sgd_button, self.full_button):
+        # these decide the split of the data and apply when training starts; the optimizer's
+        # hyperparameters, dropout rates, early stopping, epochs and batch size stay editable
+        for w in (self.val_split, self.seed):
             w.setEnabled(not running)
         if not running:
             self.pause_button.blockSignals(True)
