@@ -230,6 +230,8 @@ def test_epochs_and_batch_size_edited_while_training_take_effect(qtbot):
     qtbot.wait(150)                                    # let the worker reach its pause point
     trainer = live.run.worker.job.trainer
     target = trainer.epoch + 2
+    panel.epochs.lineEdit().setText(str(target - 1))  # typing is not committed until Enter
+    assert live.run.worker.job.settings.epochs == 1_000_000
     panel.batch.setValue(50)
     panel.epochs.setValue(target)
     with qtbot.waitSignal(live.finished, timeout=20_000) as blocker:

@@ -179,6 +179,10 @@ class TrainingPanel(QWidget):
         self.sgd_button.clicked.connect(lambda: self.batch.setValue(1))
         self.full_button.clicked.connect(self._full_batch)
         self.batch.valueChanged.connect(self._batch_changed)
+        # a running job takes the value once typing is done (Enter, leaving the field, the arrows):
+        # typing "500" must not pass through 5 epochs and end the run there
+        for spin in (self.batch, self.epochs):
+            spin.setKeyboardTracking(False)
         self.batch.valueChanged.connect(self.live.set_batch_size)
         self.epochs.valueChanged.connect(self.live.set_epochs)
         self.train_button.clicked.connect(self.start)
