@@ -13,7 +13,6 @@ from __future__ import annotations
 import html
 
 import numpy as np
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from core.errors import LayerLabError
@@ -22,6 +21,7 @@ from core.optimizers import SGD
 from ..lecture_names import Names, subscript_digits
 from ..session import SessionController
 from .diagram import is_neuron_drawable
+from .redraw import RefreshSoon
 
 REFRESH_MS = 33
 
@@ -70,15 +70,12 @@ class ChainRulePanel(QWidget):
         box.addWidget(self.heading)
         box.addWidget(self.text, 1)
         self._shown_key: tuple | None = None
-        self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS, timeout=self.refresh)
+        self._schedule = RefreshSoon(self, REFRESH_MS, self.refresh).request
         session.selection_changed.connect(self._schedule)
         session.state_changed.connect(self._schedule)
         session.network_changed.connect(self._schedule)
         self.refresh()
 
-    def _schedule(self) -> None:
-        if not self._timer.isActive():
-            self._timer.start()
 
     def plain_text(self) -> str:
         return self.text.toPlainText()

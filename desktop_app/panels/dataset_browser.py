@@ -17,7 +17,7 @@ it in the conv inspector).
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
                                QSpinBox, QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -26,6 +26,7 @@ from core.errors import LayerLabError
 from core.metrics import predicted_classes, target_classes, task_kind
 
 from ..image_io import array_to_qimage
+from .redraw import RefreshSoon
 
 PAGE_SIZE = 48
 #: "only wrong predictions" looks at this many samples at most (the network runs on all of them)
@@ -52,6 +53,7 @@ class DatasetBrowser(QWidget):
         for button, tip in ((self.prev, "Previous page"), (self.next, "Next page")):
             button.setToolTip(tip)
             button.setFixedWidth(32)
+        self._schedule = RefreshSoon(self, REDRAW_MS, self.refresh).request
         self.page = QSpinBox()
         self.page.setMinimum(1)
         self.page.valueChanged.connect(self._schedule)
@@ -88,14 +90,10 @@ class DatasetBrowser(QWidget):
         self.indices = np.arange(0)
         self._levels = (0.0, 1.0)
         self._data_id = None
-        self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS, timeout=self.refresh)
         session.state_changed.connect(self._schedule)
         session.network_changed.connect(self._schedule)
         self.refresh()
 
-    def _schedule(self) -> None:
-        if not self._timer.isActive():
-            self._timer.start()
 
     def _refilter(self) -> None:
         self.page.setValue(1)

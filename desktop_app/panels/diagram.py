@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (QBrush, QColor, QFont, QPainter, QPainterPath, QPainterPathStroker, QPen,
                            QPolygonF)
 from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsLineItem,
@@ -32,6 +32,7 @@ from ..lecture_names import Names
 from ..session import Selection, SessionController
 from .formulas import activation_tooltip
 from .layer_list import shape_text
+from .redraw import RefreshSoon
 
 MAX_UNITS = 12
 MAX_LAYERS = 4
@@ -194,7 +195,7 @@ class NetworkDiagram(QGraphicsView):
         self.mode = "empty"
         #: the in-place weight editor while one is open
         self.editor: QLineEdit | None = None
-        self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS, timeout=self.refresh_values)
+        self._schedule = RefreshSoon(self, REFRESH_MS, self.refresh_values).request
         session.network_changed.connect(self.rebuild)
         session.state_changed.connect(self._schedule)
         session.selection_changed.connect(self._schedule)
@@ -348,9 +349,6 @@ class NetworkDiagram(QGraphicsView):
         self.fit()
 
     # --- values ---------------------------------------------------------------------
-    def _schedule(self) -> None:
-        if not self._timer.isActive():
-            self._timer.start()
 
     def refresh_values(self) -> None:
         s = self.session

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core.activations import ACTIVATIONS, get_activation
 
 from ..session import SessionController
+from .redraw import RefreshSoon
 
 CURVE_RANGE = 6.0
 #: |g′(net)| below this counts as saturated (no gradient flows back)
@@ -109,7 +110,7 @@ class FormulasPanel(QWidget):
         box.addWidget(self.formula)
         box.addLayout(row, 1)
 
-        self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS, timeout=self.refresh)
+        self._schedule = RefreshSoon(self, REFRESH_MS, self.refresh).request
         session.network_changed.connect(self._follow_layer)
         session.selection_changed.connect(self._follow_layer)
         session.state_changed.connect(self._schedule)
@@ -117,9 +118,6 @@ class FormulasPanel(QWidget):
         self._draw_curves(self.choice.currentText())
         self._follow_layer()
 
-    def _schedule(self) -> None:
-        if not self._timer.isActive():
-            self._timer.start()
 
     def _layer_index(self) -> int | None:
         """The selected layer, else the one the debugger is at, else the first."""

@@ -4,6 +4,8 @@
   (30) times a second, only after something it shows has changed, and only
   while it is visible: a training run may update the weights hundreds of times
   a second, a hidden dock costs nothing.
+* :class:`RefreshSoon` — a panel that follows the debugger redraws once per burst
+  of signals (a step emits several), shortly after the first.
 * :func:`light_grid` — a plot's background grid drawn by one ``pg.GridItem``:
   pyqtgraph's ``showGrid`` draws the grid with the axes, which costs 5–10 ms
   per repaint of a small plot on this machine; a ``GridItem`` costs well under 1 ms.
@@ -46,6 +48,21 @@ class RedrawTimer(QObject):
         self.timer.stop()
         for signal in self.signals:
             signal.disconnect(self.mark_dirty)
+
+
+class RefreshSoon(QTimer):
+    """Coalesce a burst of "something changed" signals into one refresh.
+
+    ``request()`` (connect it to the signals) starts a single-shot timer unless it
+    is already running, so ``slot`` runs once, ``ms`` after the first request:
+    stepping a unit emits several signals, the panel redraws once."""
+
+    def __init__(self, parent, ms: int, slot):
+        super().__init__(parent, singleShot=True, interval=ms, timeout=slot)
+
+    def request(self, *_) -> None:
+        if not self.isActive():
+            self.start()
 
 
 def light_grid(plot: pg.PlotItem, alpha: float = 0.2) -> pg.GridItem:

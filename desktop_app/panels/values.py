@@ -11,13 +11,14 @@ cells and press Ctrl+C (or right-click → Copy) to copy them as tab-separated t
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QLabel, QMenu, QSpinBox,
                                QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from ..lecture_names import Names
 from ..session import SessionController
+from .redraw import RefreshSoon
 
 #: at most this many rows per table (a conv layer has thousands of values)
 MAX_ROWS = 256
@@ -122,15 +123,12 @@ class ValuesPanel(QWidget):
         box.addWidget(self.title)
         box.addLayout(row)
         box.addWidget(self.tabs, 1)
-        self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS, timeout=self.refresh)
+        self._schedule = RefreshSoon(self, REFRESH_MS, self.refresh).request
         session.state_changed.connect(self._schedule)
         session.selection_changed.connect(self._schedule)
         session.network_changed.connect(self._schedule)
         self.refresh()
 
-    def _schedule(self) -> None:
-        if not self._timer.isActive():
-            self._timer.start()
 
     def layer_index(self) -> int | None:
         """The selected layer, else the layer the debugger is at, else the first."""
