@@ -21,6 +21,17 @@ after every iteration, so a stop request is served within one iteration.
 A loss that becomes NaN or infinite (a learning rate far too large) does not
 raise: training stops, ``trainer.diverged`` is True and ``trainer.message`` says
 what happened and what to change.
+
+Settings that change while training runs (the GUI edits them live):
+
+* ``set_batch_size``, ``set_val_split`` and ``set_seed`` apply from the start
+  of the next epoch (at once between epochs), so an epoch keeps the batches it
+  started with;
+* ``set_optimizer`` applies from the next iteration.
+
+A change of validation split, seed or optimizer is recorded in
+``history.events`` as ``(epoch, text)``, e.g. ``(12, "validation split 0.20 → 0.30")``:
+the curves jump there for a reason the curve alone does not show.
 """
 from __future__ import annotations
 
@@ -60,10 +71,13 @@ class Progress:
 
 @dataclass
 class History:
-    """Per-epoch records and the loss of every iteration."""
+    """Per-epoch records, the loss of every iteration, and the settings changed on the way."""
     epochs: list[EpochRecord] = field(default_factory=list)
     #: the batch loss of every iteration (a compact array of doubles; np.asarray reads it without copying)
     iteration_loss: array = field(default_factory=lambda: array("d"))
+    #: ``(epoch, text)`` per change made while training: it applies from epoch ``epoch`` on
+    #: (1 for the first epoch; an optimizer switched mid-epoch applies to the rest of that epoch)
+    events: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def train_loss(self) -> list[float]:
@@ -85,14 +99,17 @@ class History:
         """Plain lists, JSON-able (the curves a project file stores)."""
         return {"train_loss": self.train_loss, "val_loss": self.val_loss,
                 "train_acc": self.train_acc, "val_acc": self.val_acc,
-                "iteration_loss": self.iteration_loss.tolist()}
+                "iteration_loss": self.iteration_loss.tolist(),
+                "events": [[epoch, text] for epoch, text in self.events]}
 
 
 class Trainer:
     """Trains ``net`` with ``optimizer`` on ``(x, y)``.
 
     ``val_split``: the fraction of samples held out for validation, picked at
-    random with ``seed`` (the same seed always holds out the same samples).
+    random with ``seed`` (the same seed always holds out the same samples): the
+    first round(N·val_split) entries of one permutation of the N samples, drawn
+    when the trainer is built. ``seed`` also seeds the shuffling of the batches.
     ``patience``: stop when the monitored loss has not improved for that many
     epochs: the validation loss, or without a validation split the training loss
     the weights give at the end of each epoch; with ``restore_best`` the weights
@@ -114,29 +131,27 @@ class Trainer:
         # Targets that do not fit the outputs (shape, class labels out of range) fail now, not mid-run.
         net.loss.check(np.zeros((len(y),) + net.output_shape, net.dtype), y)
         batch_size = _whole(batch_size, "batch_size", 1)
-        val_split = _fraction(val_split)
+        n_val = held_out_count(len(x), val_split)
         if patience is not None:
             patience = _whole(patience, "patience", 1)
 
         self.net, self.optimizer = net, optimizer
         self.kind = task_kind(net, y)
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
-        n = len(x)
-        n_val = max(1, round(n * val_split)) if val_split > 0 else 0
-        if n - n_val < 1:
-            raise ConfigError(f"val_split {val_split:g} leaves no training sample out of {n}; "
-                              f"lower it or add data.")
-        if n_val:
-            order = self.rng.permutation(n)
-            val, train = order[:n_val], np.sort(order[n_val:])
-            self.x_train, self.y_train = x[train], y[train]
-            self.x_val, self.y_val = x[val], y[val]
-        else:
-            self.x_train, self.y_train = x, y
-            self.x_val = self.y_val = None
+        self._x_all, self._y_all = x, y
+        # The permutation that picks the held-out samples, drawn once: the seeded generator's
+        # first draw (taken from the batch shuffler itself when there is a split from the start,
+        # as always, so the batches of a run keep their seeded order).
+        self._holdout_order = (self.rng if n_val else np.random.default_rng(seed)).permutation(len(x))
+        self.val_split = float(val_split)
+        self._hold_out(n_val)
         self.batch_size = self.batches_per_epoch = 0
         self._apply_batch_size(batch_size)
-        self._next_batch_size: int | None = None    # a change waiting for the next epoch
+        # changes waiting for the end of the current epoch (None: no change)
+        self._next_batch_size: int | None = None
+        self._next_val_split: float | None = None
+        self._next_seed: int | None = None
         self.shuffle = shuffle
         self.patience, self.restore_best = patience, restore_best
 
@@ -144,10 +159,7 @@ class Trainer:
         self.iteration = 0            # iterations (weight updates) done
         self.epoch = 0                # epochs completed
         self.batch = 0                # batches done in the current epoch
-        self.best_epoch: int | None = None
-        self.best_loss = math.inf
-        self._best_weights = None
-        self._epochs_without_improvement = 0
+        self._restart_early_stopping()
         self._order = None
         self._loss_sum = 0.0          # Σ batch loss · batch size over the current epoch
         self._correct = 0
@@ -168,7 +180,7 @@ class Trainer:
         """True once early stopping or divergence ended training: further runs do nothing."""
         return self.stop_reason is not None
 
-    # --- settings that change between epochs ------------------------------------------
+    # --- settings that change while training runs ----------------------------------------
     def set_batch_size(self, batch_size: int) -> None:
         """Use ``batch_size`` from the next epoch on (at once between epochs).
 
@@ -182,19 +194,106 @@ class Trainer:
         else:
             self._next_batch_size = batch_size
 
+    def set_val_split(self, fraction: float) -> None:
+        """Hold out ``fraction`` of the samples for validation from the next epoch on
+        (at once between epochs).
+
+        The held-out samples are the first round(N·fraction) of the permutation
+        drawn when the trainer was built, so a larger split holds out a superset of
+        the samples held out before, a smaller one a subset. Samples moved into
+        validation were already trained on, and validation before and after is
+        measured on different samples: the change is recorded in ``history.events``
+        and early stopping starts afresh (best loss, best epoch and patience count
+        are forgotten; restore-best then restores the best weights since the change).
+        Raises ConfigError if ``fraction`` is not in [0, 1) or leaves no training sample."""
+        held_out_count(len(self._x_all), fraction)
+        if self.batch == 0:
+            self._apply_val_split(float(fraction))
+            self._next_val_split = None
+        else:
+            self._next_val_split = float(fraction)
+
+    def set_seed(self, seed: int) -> None:
+        """Shuffle the batches with a new ``np.random.default_rng(seed)`` from the next
+        epoch on (at once between epochs), and record the change in ``history.events``.
+
+        The held-out validation samples stay as they are: the seed picks them only
+        when the trainer is built. Raises ConfigError for a seed that is not a whole number ≥ 0."""
+        seed = _whole(seed, "seed", 0)
+        if self.batch == 0:
+            self._apply_seed(seed)
+            self._next_seed = None
+        else:
+            self._next_seed = seed
+
+    def set_optimizer(self, optimizer) -> None:
+        """Update the weights with ``optimizer`` from the next iteration on, with the
+        state it has (a new optimizer starts empty: no velocity, no moments), and
+        record the switch in ``history.events``."""
+        self.history.events.append((self.epoch + 1, f"optimizer {self.optimizer.name} → {optimizer.name}"))
+        self.optimizer = optimizer
+
     def iterations_until(self, epochs: int) -> int:
         """How many iterations are left until ``epochs`` epochs are complete:
-        the rest of this epoch, then whole epochs at the batch size they will use."""
+        the rest of this epoch, then whole epochs with the batch size and split they will use."""
         if self.epoch >= epochs:
             return 0
-        later = self.batches_per_epoch
-        if self._next_batch_size is not None:
-            later = math.ceil(len(self.x_train) / min(self._next_batch_size, len(self.x_train)))
+        n = len(self._x_all)
+        split = self.val_split if self._next_val_split is None else self._next_val_split
+        n_train = n - held_out_count(n, split)
+        batch = self._batch_request if self._next_batch_size is None else self._next_batch_size
+        later = math.ceil(n_train / min(batch, n_train))
         return self.batches_per_epoch - self.batch + (epochs - self.epoch - 1) * later
 
     def _apply_batch_size(self, batch_size: int) -> None:
+        self._batch_request = batch_size        # kept: the training set may grow later
         self.batch_size = min(batch_size, len(self.x_train))
         self.batches_per_epoch = math.ceil(len(self.x_train) / self.batch_size)
+
+    def _hold_out(self, n_val: int) -> None:
+        """Split the samples: the first ``n_val`` of the hold-out permutation validate,
+        the rest (in their original order) train."""
+        x, y = self._x_all, self._y_all
+        if n_val:
+            val, train = self._holdout_order[:n_val], np.sort(self._holdout_order[n_val:])
+            self.x_train, self.y_train = x[train], y[train]
+            self.x_val, self.y_val = x[val], y[val]
+        else:
+            self.x_train, self.y_train = x, y
+            self.x_val = self.y_val = None
+
+    def _apply_val_split(self, fraction: float) -> None:
+        if fraction == self.val_split:
+            return
+        self.history.events.append((self.epoch + 1, f"validation split {self.val_split:.2f} → {fraction:.2f}"))
+        self.val_split = fraction
+        self._hold_out(held_out_count(len(self._x_all), fraction))
+        self._apply_batch_size(self._batch_request)
+        self._restart_early_stopping()
+
+    def _apply_seed(self, seed: int) -> None:
+        if seed == self.seed:
+            return
+        self.history.events.append((self.epoch + 1, f"seed {self.seed} → {seed}"))
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+
+    def _apply_waiting_changes(self) -> None:
+        """At the end of an epoch: the batch size, split and seed asked for during it."""
+        if self._next_batch_size is not None:
+            self._apply_batch_size(self._next_batch_size)
+        if self._next_val_split is not None:
+            self._apply_val_split(self._next_val_split)
+        if self._next_seed is not None:
+            self._apply_seed(self._next_seed)
+        self._next_batch_size = self._next_val_split = self._next_seed = None
+
+    def _restart_early_stopping(self) -> None:
+        """Forget the best epoch so far (at the start, and when the monitored data changes)."""
+        self.best_epoch = None
+        self.best_loss = math.inf
+        self._best_weights = None
+        self._epochs_without_improvement = 0
 
     # --- driving ----------------------------------------------------------------------
     def run_iterations(self, n: int, callback=None) -> int:
@@ -278,9 +377,6 @@ class Trainer:
         n = len(self.x_train)
         self.epoch += 1
         self.batch = 0
-        if self._next_batch_size is not None:
-            self._apply_batch_size(self._next_batch_size)
-            self._next_batch_size = None
         val_loss = val_acc = None
         if self.x_val is not None:
             val_loss, val_acc = self.evaluate(self.x_val, self.y_val)
@@ -300,6 +396,7 @@ class Trainer:
             self._epochs_without_improvement += 1
             if self.patience is not None and self._epochs_without_improvement >= self.patience:
                 self._stop_early(monitored)
+        self._apply_waiting_changes()
         return record
 
     def _loss_after_epoch(self, record: EpochRecord) -> float:
@@ -348,9 +445,17 @@ def _whole(value, what: str, minimum: int) -> int:
     return int(value)
 
 
-def _fraction(value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not 0.0 <= float(value) < 1.0:
+def held_out_count(n: int, val_split) -> int:
+    """How many of ``n`` samples a validation split holds out: round(n·val_split),
+    at least one when the split is above 0.
+
+    Raises ConfigError if ``val_split`` is not a number in [0, 1) or leaves no training sample."""
+    if isinstance(val_split, bool) or not isinstance(val_split, (int, float, np.integer, np.floating)) \
+            or not 0.0 <= float(val_split) < 1.0:
         raise ConfigError(f"val_split is the fraction of samples held out for validation, "
-                          f"from 0 up to (not including) 1; got {value!r}.")
-    return float(value)
+                          f"from 0 up to (not including) 1; got {val_split!r}.")
+    n_val = max(1, round(n * val_split)) if val_split > 0 else 0
+    if n - n_val < 1:
+        raise ConfigError(f"val_split {val_split:g} leaves no training sample out of {n}; "
+                          f"lower it or add data.")
+    return n_val

@@ -22,11 +22,15 @@ def mlp(hidden=8, seed=0):
 
 
 class RecordingTrainer(Trainer):
-    """Remembers the inputs of every batch."""
+    """Remembers the inputs of every batch, and the samples each evaluation used."""
 
     def train_step(self, xb, yb):
         self.batches = getattr(self, "batches", []) + [xb[:, 0].copy()]
         return super().train_step(xb, yb)
+
+    def evaluate(self, x, y):
+        self.validated = getattr(self, "validated", []) + [set(np.asarray(x)[:, 0].astype(int))]
+        return super().evaluate(x, y)
 
 
 def numbered(n):
@@ -102,6 +106,138 @@ def test_validation_split_is_seeded_disjoint_and_sized():
     assert not np.array_equal(other.x_val, t.x_val)
     assert len(Trainer(line_net(), SGD(), x, y, val_split=0.001).x_val) == 1   # at least one
     assert Trainer(line_net(), SGD(), x, y).x_val is None
+
+
+def held_out(t):
+    """The held-out sample numbers (the inputs of ``numbered`` are 0..n-1)."""
+    return set() if t.x_val is None else set(t.x_val[:, 0].astype(int))
+
+
+def test_validation_split_change_waits_for_the_next_epoch_and_holds_out_supersets_and_subsets():
+    x, y = numbered(50)
+    t = RecordingTrainer(line_net(), SGD(lr=0.001), x, y, batch_size=8, val_split=0.2, seed=1)
+    at_start = held_out(t)
+    t.run_iterations(2)                                      # mid-epoch: the epoch keeps its data
+    t.set_val_split(0.4)
+    assert len(t.x_val) == 10 and len(t.x_train) == 40 and t.batches_per_epoch == 5
+    assert t.iterations_until(2) == 3 + 4                    # the rest of this epoch, then 30 / 8 → 4
+    t.run_epoch()
+    assert t.validated == [at_start]                         # epoch 1 was validated on the old samples
+    grown = held_out(t)
+    assert len(grown) == 20 and grown > at_start and len(t.x_train) == 30 and t.batches_per_epoch == 4
+    assert grown.isdisjoint(t.x_train[:, 0].astype(int)) and len(grown) + len(t.x_train) == 50
+    assert t.history.events == [(2, "validation split 0.20 → 0.40")]
+    t.run_epoch()
+    assert not grown & set(np.concatenate(t.batches[-4:]).astype(int))   # epoch 2 trains on the 30 only
+    t.set_val_split(0.1)                                     # between epochs: at once
+    shrunk = held_out(t)
+    assert len(shrunk) == 5 and shrunk < at_start and t.history.events[-1] == (3, "validation split 0.40 → 0.10")
+    same_seed = Trainer(line_net(), SGD(), x, y, val_split=0.4, seed=1)
+    assert held_out(same_seed) == grown                      # the same samples a run started at 0.4 holds out
+
+
+def test_validation_split_from_zero_and_back_to_zero():
+    x, y = numbered(40)
+    t = Trainer(line_net(), SGD(lr=0.001), x, y, batch_size=40, seed=3)
+    t.fit(1)
+    t.set_val_split(0.25)
+    assert len(t.x_val) == 10 and t.batch_size == 30
+    assert held_out(t) == held_out(Trainer(line_net(), SGD(), x, y, val_split=0.25, seed=3))
+    t.fit(2)
+    t.set_val_split(0.0)
+    assert t.x_val is None and t.batch_size == 40            # full batch again: the request was 40
+    t.fit(1)
+    assert [r.val_loss is None for r in t.history.epochs] == [True, False, False, True]
+    assert len(t.history.val_loss) == 2
+    assert [text for _, text in t.history.events] == ["validation split 0.00 → 0.25",
+                                                      "validation split 0.25 → 0.00"]
+    t.set_val_split(0.0)                                     # no change: no event
+    assert len(t.history.events) == 2
+
+
+def test_no_shuffle_order_nor_held_out_samples_change_without_a_split_change():
+    x, y = numbered(30)
+    a = RecordingTrainer(line_net(), SGD(lr=0.001), x, y, batch_size=7, val_split=0.2, seed=5)
+    b = RecordingTrainer(line_net(), SGD(lr=0.001), x, y, batch_size=7, val_split=0.2, seed=5)
+    a.fit(1)
+    a.set_val_split(0.2)
+    a.fit(1)
+    b.fit(2)
+    assert all(np.array_equal(p, q) for p, q in zip(a.batches, b.batches, strict=True))
+    assert a.history.events == []
+
+
+@pytest.mark.parametrize("fraction, message", [(1.0, "up to \\(not including\\) 1"), (-0.1, "from 0"),
+                                               ("0.2", "fraction"), (0.95, "no training sample")])
+def test_bad_validation_split_changes_raise_and_change_nothing(fraction, message):
+    x, y = numbered(4)
+    t = Trainer(line_net(), SGD(), x, y, val_split=0.25)
+    t.run_iterations(1)
+    with pytest.raises(ConfigError, match=message):
+        t.set_val_split(fraction)
+    t.fit(1)
+    assert len(t.x_val) == 1 and t.history.events == []
+
+
+def test_a_split_change_restarts_early_stopping():
+    x, y = noisy_line(40, noise=0.1, seed=0)
+    opt = SGD(lr=0.1)
+    t = Trainer(line_net(), opt, x, y, batch_size=8, val_split=0.25, patience=3)
+    t.fit(5)
+    assert t.best_epoch == 5
+    opt.lr = 4.0                                             # every later step overshoots
+    t.fit(2)
+    assert t._epochs_without_improvement == 2 and not t.stopped_early
+    t.set_val_split(0.5)
+    assert t.best_epoch is None and t.best_loss == np.inf and t._epochs_without_improvement == 0
+    snapshots = {}
+    run_with_snapshots(t, 50, snapshots)
+    assert t.stopped_early and t.best_epoch >= 8             # judged on the new validation set only
+    assert t.epoch == t.best_epoch + 3
+    assert_same_weights(t.net.get_weights(), snapshots[t.best_epoch])
+    assert t.evaluate(t.x_val, t.y_val)[0] == pytest.approx(t.best_loss)
+
+
+def test_seed_change_reshuffles_from_the_next_epoch_and_keeps_the_held_out_samples():
+    x, y = numbered(20)
+
+    def trainer(seed):
+        return RecordingTrainer(line_net(), SGD(lr=0.001), x, y, batch_size=4, val_split=0.2, seed=seed)
+
+    t, unchanged, fresh = trainer(0), trainer(0), trainer(0)
+    before = held_out(t)
+    t.run_iterations(2)
+    t.set_seed(9)                                            # mid-epoch: this epoch keeps its order
+    t.fit(2)
+    unchanged.fit(1)
+    assert all(np.array_equal(p, q) for p, q in zip(t.batches[:4], unchanged.batches, strict=True))
+    fresh.rng = np.random.default_rng(9)                     # epoch 2 is shuffled as by default_rng(9)
+    fresh.fit(1)
+    assert np.array_equal(np.concatenate(t.batches[4:]), np.concatenate(fresh.batches))
+    assert held_out(t) == before and t.seed == 9
+    assert t.history.events == [(2, "seed 0 → 9")]
+    t.set_seed(9)
+    assert len(t.history.events) == 1
+    with pytest.raises(ConfigError, match="seed"):
+        t.set_seed(-1)
+
+
+def test_optimizer_switch_applies_from_the_next_iteration_and_is_recorded():
+    x, y = xor(20, seed=1)
+    a, b = mlp(seed=5), mlp(seed=5)
+    t = Trainer(a, SGD(lr=0.1), x, y, batch_size=5, shuffle=False)
+    t.run_iterations(2)
+    adam = Adam(lr=0.1)
+    t.set_optimizer(adam)
+    t.run_iterations(1)
+    assert t.optimizer is adam and adam.state[(0, "W")]["step"] == 1
+    assert t.history.events == [(1, "optimizer SGD → Adam")]
+    sgd, by_hand = SGD(lr=0.1), Adam(lr=0.1)
+    for i, opt in enumerate((sgd, sgd, by_hand)):
+        _, grads = b.forward_backward(x[5 * i:5 * i + 5], y[5 * i:5 * i + 5])
+        opt.step(b, grads)
+    assert_same_weights(a.get_weights(), b.get_weights())
+    assert json.loads(json.dumps(t.history.as_dict()))["events"] == [[1, "optimizer SGD → Adam"]]
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
