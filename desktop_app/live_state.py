@@ -12,10 +12,12 @@ creates it), so every panel is still built as ``Panel(session)``.
 * **Watches.** :class:`WatchList` holds the chosen weights and one value per
   iteration for each.
 * **Curves.** ``history`` holds per-epoch training / validation loss and
-  accuracy and the per-iteration loss, as lists (what a project file stores).
+  accuracy and the per-iteration loss, as lists (what a project file stores),
+  and ``events``: ``[epoch, text]`` per setting changed during training
+  (validation split, seed, optimizer), which the curves mark.
 * **Training.** ``start_training()`` runs a :class:`~desktop_app.training_job.TrainerJob`
   in a :class:`~desktop_app.training_worker.TrainingRun`; ``pause``, ``resume``,
-  ``cancel`` control it.
+  ``cancel`` control it, and ``set_…`` hand a changed setting to the running job.
 """
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ from core.errors import LayerLabError
 
 #: per-epoch and per-iteration curve names kept in ``LiveState.history``
 CURVES = ("train_loss", "val_loss", "train_acc", "val_acc", "iteration_loss")
+#: everything ``LiveState.history`` keeps: the curves and the ``[epoch, text]`` events
+HISTORY_KEYS = CURVES + ("events",)
 #: most points a watched weight keeps (oldest dropped first)
 MAX_WATCH_POINTS = 100_000
 
@@ -140,7 +144,7 @@ class LiveState(QObject):
         super().__init__(session)
         self.session = session
         self.watches = WatchList(self)
-        self.history: dict[str, list[float]] = {k: [] for k in CURVES}
+        self.history: dict[str, list] = {k: [] for k in HISTORY_KEYS}
         self.best_epoch: int | None = None
         self.grads: list[dict] | None = None
         self.deltas: list[dict] = []
@@ -231,7 +235,7 @@ class LiveState(QObject):
         return self.run is not None and self.run.running
 
     def clear_history(self) -> None:
-        self.history = {k: [] for k in CURVES}
+        self.history = {k: [] for k in HISTORY_KEYS}
         self.best_epoch = None
         self.curves_changed.emit()
 
@@ -284,6 +288,34 @@ class LiveState(QObject):
         if self.training:
             self.run.worker.job.set_batch_size(batch_size)
 
+    def set_val_split(self, fraction: float) -> bool:
+        """Change the validation split of the running training (from its next epoch on).
+        Returns False, after telling the user why, if the job refuses it."""
+        if self.training:
+            try:
+                self.run.worker.job.set_val_split(fraction)
+            except LayerLabError as e:
+                self.session.error.emit(str(e))
+                return False
+        return True
+
+    def set_seed(self, seed: int) -> None:
+        """Reseed the batch shuffling of the running training (from its next epoch on)."""
+        if self.training:
+            self.run.worker.job.set_seed(seed)
+
+    def set_optimizer(self, optimizer) -> None:
+        """Make ``optimizer`` the session's. A running training switches to it from its
+        next iteration; the session holds it at once, so the hyperparameter fields edit
+        the optimizer the run goes on with (the debugger follows when the run ends)."""
+        s = self.session
+        if not self.training:
+            s.set_optimizer(optimizer)
+            return
+        self.run.worker.job.set_optimizer(optimizer)
+        s.optimizer = optimizer
+        s.state_changed.emit()
+
     def pause(self) -> None:
         if self.training:
             self.run.pause()
@@ -308,7 +340,8 @@ class LiveState(QObject):
             return                            # the network was replaced: this run's results are moot
         if snap.weights is not None:          # trained in another process: copy its results in
             self.session.network.set_weights(snap.weights)
-            self.session.optimizer.set_state(snap.optimizer_state)
+            if snap.optimizer_version == self.run.worker.job.optimizer_version:    # not from before a switch
+                self.session.optimizer.set_state(snap.optimizer_state)
         self.grads, self.deltas = snap.grads, snap.deltas
         self.iteration = snap.iteration
         self.history = snap.history

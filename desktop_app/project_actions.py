@@ -12,7 +12,8 @@ the optimizer with its state, these ``extra`` entries:
 ``dataset``     the built-in data choice ``{"name", "n", "noise", "seed", …}`` or None
 ``breakpoints`` ``[{"kind", "settings", "enabled"}, …]`` (core.breakpoints kinds)
 ``watches``     ``[[layer, name, index, iterations, values], …]``
-``curves``      training history lists; ``best_epoch``; ``iteration``
+``curves``      training history lists and ``events`` (``[[epoch, text], …]``, optional);
+                ``best_epoch``; ``iteration``
 ``training``    the training panel's settings (batch size, epochs, …)
 ==============  ==========================================================
 
@@ -34,7 +35,7 @@ from core.breakpoints import make_breakpoint
 from core.errors import DataError, LayerLabError
 from core.project_file import load_project, save_project
 
-from .live_state import live_state
+from .live_state import CURVES, live_state
 from .settings import app_settings
 from .training_job import TrainingSettings
 
@@ -87,11 +88,18 @@ def apply_project(session, project, name: str = "") -> list[str]:
     live.watches.from_list(extra.get("watches", []))
     live.watches.drop_invalid(session.network)
     curves = extra.get("curves") or {}
-    live.history = {k: list(curves.get(k, [])) for k in live.history}
+    live.history = {k: list(curves.get(k, [])) for k in CURVES}
+    live.history["events"] = valid_events(curves.get("events", []))      # older files have none
     live.best_epoch = extra.get("best_epoch")
     live.iteration = int(extra.get("iteration") or 0)
     live.curves_changed.emit()
     return warnings
+
+
+def valid_events(events) -> list:
+    """The well-formed ``[epoch, text]`` training events of a file (others are dropped)."""
+    return [list(e) for e in events if isinstance(e, (list, tuple)) and len(e) == 2
+            and isinstance(e[0], int) and not isinstance(e[0], bool) and isinstance(e[1], str)]
 
 
 def array_for_csv(array: np.ndarray) -> np.ndarray:
@@ -353,7 +361,9 @@ class ProjectActions(QObject):
                     arrays[f"optimizer state layer {i} {name} {key}"] = value
         if s.x is not None:
             arrays["data x"], arrays["data y"] = np.asarray(s.x), np.asarray(s.y)
-        for key, values in live_state(s).history.items():
+        history = live_state(s).history
+        for key in CURVES:
+            values = history.get(key)
             if values:
                 arrays[f"curve {key}"] = np.asarray(values, dtype=float)
         return arrays

@@ -17,6 +17,18 @@ at the stages "forward", "loss", "backward" and "update". Layer outputs are
 computed (in inference mode, before the update) only when a breakpoint needs
 them (dead ReLUs, saturation). "enter layer" breakpoints need layer-by-layer
 stepping and apply only in the debugger; NaN/∞ is the trainer's own stop.
+
+**Settings changed while training runs.** The GUI thread never touches the
+trainer while the worker steps it. Learning rate and the other hyperparameters
+live in ``optimizer.hyper`` (read at every update), dropout rates on the
+layers, epochs and early stopping in plain attributes: each is one assignment
+the next iteration reads. Batch size, validation split, seed and optimizer
+change the trainer's data, generator or optimizer: ``set_batch_size``,
+``set_val_split``, ``set_seed`` and ``set_optimizer`` only *request* the change,
+and the worker applies the requests at the start of its next chunk, between
+iterations (``Trainer.set_…``: the batch size, split and seed from the next
+epoch, the optimizer from the next iteration). :class:`ProcessTrainerJob` sends
+the same requests to its child with every chunk.
 """
 from __future__ import annotations
 
@@ -27,6 +39,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from multiprocessing.connection import Connection
 from dataclasses import dataclass
@@ -34,7 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.errors import LayerLabError
-from core.training import Trainer
+from core.training import Trainer, held_out_count
 
 #: how many snapshots a second the views may get (the worker asks for one at most this often)
 SNAPSHOT_HZ = 30
@@ -97,6 +110,9 @@ class TrainingSnapshot:
     #: for the GUI thread to copy into the session's network and optimizer
     weights: list | None = None
     optimizer_state: dict | None = None
+    #: how many optimizer switches the child had taken when it sent ``optimizer_state``
+    #: (a state from before the latest switch belongs to another kind of optimizer)
+    optimizer_version: int = 0
 
 
 class _Rate:
@@ -118,9 +134,9 @@ class TrainerJob:
     """Trains ``net`` with ``optimizer`` on ``(x, y)`` for ``settings.epochs`` epochs.
 
     ``watch_keys`` lists ``(layer, name, index)`` of watched weights: each gets a
-    value per iteration. ``history`` (curves of earlier runs) is continued, and
-    ``start_iteration`` numbers iterations after those already done.
-    Raises a LayerLabError if the data does not fit the network."""
+    value per iteration. ``history`` (curves of earlier runs, and their
+    ``events``) is continued, and ``start_iteration`` numbers iterations after
+    those already done. Raises a LayerLabError if the data does not fit the network."""
 
     def __init__(self, net, optimizer, x, y, settings: TrainingSettings, watch_keys=(),
                  start_iteration: int = 0, history: dict | None = None, breakpoints=()):
@@ -142,7 +158,16 @@ class TrainerJob:
         self._before = self._after = _references(net)
         self._rate = _Rate()
         self._samples = 0
+        self._n_samples = len(x)
         self.trainer.optimizer = _GradientTap(optimizer, self)
+        #: changes asked for by the GUI thread, applied by the worker before its next chunk
+        self._requests: dict = {}
+        self._requests_lock = threading.Lock()
+
+    @property
+    def optimizer(self):
+        """The optimizer the trainer updates the weights with."""
+        return self.trainer.optimizer._optimizer
 
     def set_early_stopping(self, patience: int | None, restore_best: bool) -> None:
         """Change early stopping while training runs (from the next epoch's end on)."""
@@ -155,13 +180,48 @@ class TrainerJob:
 
     def set_batch_size(self, batch_size: int) -> None:
         """Change the batch size while training runs (from the next epoch on)."""
-        self.trainer.set_batch_size(batch_size)
+        self._request("batch_size", batch_size)
         self.settings = dataclasses.replace(self.settings, batch_size=batch_size)
         self.batch_size = min(batch_size, len(self.trainer.x_train))
+
+    def set_val_split(self, fraction: float) -> None:
+        """Change the validation split while training runs (from the next epoch on;
+        see ``Trainer.set_val_split``). Raises ConfigError at once for a bad fraction."""
+        held_out_count(self._n_samples, fraction)
+        self._request("val_split", fraction)
+        self.settings = dataclasses.replace(self.settings, val_split=fraction)
+
+    def set_seed(self, seed: int) -> None:
+        """Reseed the shuffling of the batches while training runs (from the next epoch on)."""
+        self._request("seed", seed)
+        self.settings = dataclasses.replace(self.settings, seed=seed)
+
+    def set_optimizer(self, optimizer) -> None:
+        """Update with ``optimizer`` (and the state it has) from the next iteration on."""
+        self._request("optimizer", optimizer)
+
+    def _request(self, name: str, value) -> None:
+        with self._requests_lock:
+            self._requests[name] = value
+
+    def _apply_requests(self) -> None:
+        """Hand the requested changes to the trainer (worker thread, between iterations)."""
+        with self._requests_lock:
+            requests, self._requests = self._requests, {}
+        t = self.trainer
+        if "optimizer" in requests:
+            t.set_optimizer(_GradientTap(requests["optimizer"], self))
+        if "batch_size" in requests:
+            t.set_batch_size(requests["batch_size"])
+        if "val_split" in requests:
+            t.set_val_split(requests["val_split"])
+        if "seed" in requests:
+            t.set_seed(requests["seed"])
 
     # --- the worker calls these --------------------------------------------------------
     def advance(self, n: int) -> str | None:
         t = self.trainer
+        self._apply_requests()
         left = t.iterations_until(self.settings.epochs)
         if left <= 0:
             return self._done_message()
@@ -201,6 +261,8 @@ class TrainerJob:
         progress = Progress(t.epoch, self.settings.epochs, self.start_iteration + t.iteration, t.batch,
                             t.batches_per_epoch, rate, seconds_left, loss)
         history = {k: self.base.get(k, []) + v for k, v in t.history.as_dict().items()}
+        history["events"] = self.base.get("events", []) + [[epoch + self.base_epochs, text]
+                                                           for epoch, text in t.history.events]
         best = None if t.best_epoch is None else t.best_epoch + self.base_epochs
         return TrainingSnapshot(self.start_iteration + t.iteration, self.grads, deltas, history, best,
                                 [(list(i), list(v)) for i, v in self.watch_series], progress)
@@ -334,9 +396,13 @@ class ProcessTrainerJob:
     The child rebuilds the network and optimizer from their specs (as a project file
     does) and trains copies; every snapshot brings back the weights and the
     optimizer state, which the GUI thread copies into the session's objects.
-    Before each chunk the job sends the current learning rate and other
-    hyperparameters, the epoch count and batch size, dropout rates and breakpoint switches, so edits made while
-    training apply at once, as with a thread. When a snapshot is due (at most
+    Before each chunk the job sends the current optimizer (a new one when the user
+    switched: the child then starts a fresh one of that kind), its learning rate and
+    other hyperparameters, the epoch count, batch size, validation split and seed,
+    dropout rates and breakpoint switches, so edits made while training apply as
+    they do with a thread. Snapshots carry the number of optimizer switches the
+    child had made, so an optimizer state from before a switch is never copied into
+    the new optimizer. When a snapshot is due (at most
     ``SNAPSHOT_HZ`` a second) the child sends it with its answer to that chunk:
     asking for it separately would leave the child idle for another round trip. ``net`` and ``optimizer`` are only
     read here (on the worker thread), never written.
@@ -348,7 +414,10 @@ class ProcessTrainerJob:
                  start_iteration: int = 0, history: dict | None = None, breakpoints=()):
         check = TrainerJob(net.copy(), _optimizer_copy(optimizer), x, y, settings)     # same checks, same errors, here
         self._n_train = len(check.trainer.x_train)
-        self.net, self.optimizer, self.breakpoints = net, optimizer, breakpoints
+        self._n_samples = len(x)
+        self.net, self.breakpoints = net, breakpoints
+        #: (switches so far, the optimizer): one attribute, so the worker reads both at once
+        self._optimizer_choice = (0, optimizer)
         self.hit = None
         self.batch_size = min(settings.batch_size, len(x))
         payload = {"spec": net.spec(), "weights": net.get_weights(), "optimizer": optimizer.spec(),
@@ -372,6 +441,17 @@ class ProcessTrainerJob:
         self._current = False
         self._early_stopping = (settings.patience, settings.restore_best)
         self._epochs, self._batch_size = settings.epochs, settings.batch_size
+        self._val_split, self._seed = settings.val_split, settings.seed
+
+    @property
+    def optimizer(self):
+        """The optimizer the child trains with (or starts with at its next chunk)."""
+        return self._optimizer_choice[1]
+
+    @property
+    def optimizer_version(self) -> int:
+        """How many times the optimizer was switched during this run."""
+        return self._optimizer_choice[0]
 
     def _ask(self, *message):
         try:
@@ -390,8 +470,10 @@ class ProcessTrainerJob:
         return reply
 
     def advance(self, n: int) -> str | None:
-        sync = {"hyper": dict(self.optimizer.hyper), "early_stopping": self._early_stopping,
-                "epochs": self._epochs, "batch_size": self._batch_size,
+        version, optimizer = self._optimizer_choice
+        sync = {"optimizer": (version, optimizer.spec()), "hyper": dict(optimizer.hyper),
+                "early_stopping": self._early_stopping, "epochs": self._epochs,
+                "batch_size": self._batch_size, "val_split": self._val_split, "seed": self._seed,
                 "rates": {i: layer.rate for i, layer in enumerate(self.net.layers) if hasattr(layer, "rate")},
                 "enabled": [bp.enabled for bp in self.breakpoints]}
         _, reason, hit, index, snap = self._ask("advance", n, sync)
@@ -426,6 +508,21 @@ class ProcessTrainerJob:
         """Change the batch size (sent with the next chunk; the child applies it from its next epoch)."""
         self._batch_size = batch_size
         self.batch_size = min(batch_size, self._n_train)
+
+    def set_val_split(self, fraction: float) -> None:
+        """Change the validation split (sent with the next chunk; the child applies it from its
+        next epoch). Raises ConfigError at once for a bad fraction."""
+        held_out_count(self._n_samples, fraction)
+        self._val_split = fraction
+
+    def set_seed(self, seed: int) -> None:
+        """Reseed the batch shuffling (sent with the next chunk; applied from the child's next epoch)."""
+        self._seed = seed
+
+    def set_optimizer(self, optimizer) -> None:
+        """Switch to a fresh optimizer of ``optimizer``'s kind and settings (sent with the next
+        chunk); the snapshots then bring its state into ``optimizer``."""
+        self._optimizer_choice = (self._optimizer_choice[0] + 1, optimizer)
 
     def alive(self) -> bool:
         return self._process.poll() is None
@@ -463,9 +560,10 @@ def _optimizer_copy(optimizer):
     return copy
 
 
-def _child_snapshot(job: TrainerJob, net, optimizer) -> TrainingSnapshot:
+def _child_snapshot(job: TrainerJob, optimizer_version: int) -> TrainingSnapshot:
     """The job's snapshot with the weights and optimizer state the GUI copies back."""
-    return dataclasses.replace(job.snapshot(), weights=net.get_weights(), optimizer_state=optimizer.get_state())
+    return dataclasses.replace(job.snapshot(), weights=job.net.get_weights(),
+                               optimizer_state=job.optimizer.get_state(), optimizer_version=optimizer_version)
 
 
 def child_main(fd: int) -> None:
@@ -483,16 +581,25 @@ def child_main(fd: int) -> None:
                          payload["watch_keys"], payload["start_iteration"], payload["history"],
                          payload["breakpoints"])
         sent = 0.0                  # when the last snapshot was sent
+        version = 0                 # optimizer switches taken so far
         while True:
             message = conn.recv()
             if message[0] == "advance":
                 _, n, sync = message
+                if sync["optimizer"][0] != version:
+                    version, spec = sync["optimizer"]
+                    optimizer = optimizer_from_spec(spec)       # fresh state
+                    job.set_optimizer(optimizer)
                 optimizer.hyper.update(sync["hyper"])
                 job.set_early_stopping(*sync["early_stopping"])
                 if sync["epochs"] != job.settings.epochs:
                     job.set_epochs(sync["epochs"])
                 if sync["batch_size"] != job.settings.batch_size:
                     job.set_batch_size(sync["batch_size"])
+                if sync["val_split"] != job.settings.val_split:
+                    job.set_val_split(sync["val_split"])
+                if sync["seed"] != job.settings.seed:
+                    job.set_seed(sync["seed"])
                 for i, rate in sync["rates"].items():
                     net.layers[i].rate = rate
                 for bp, enabled in zip(job.breakpoints, sync["enabled"]):
@@ -501,11 +608,11 @@ def child_main(fd: int) -> None:
                 index = None if job.hit is None else \
                     next(i for i, bp in enumerate(job.breakpoints) if bp is job.hit.breakpoint)
                 due = time.perf_counter() - sent >= 1.0 / SNAPSHOT_HZ or reason is not None
-                conn.send(("advanced", reason, job.hit, index, _child_snapshot(job, net, optimizer) if due else None))
+                conn.send(("advanced", reason, job.hit, index, _child_snapshot(job, version) if due else None))
                 if due:
                     sent = time.perf_counter()
             elif message[0] == "snapshot":
-                conn.send(("snapshot", _child_snapshot(job, net, optimizer)))
+                conn.send(("snapshot", _child_snapshot(job, version)))
                 sent = time.perf_counter()
             else:
                 return

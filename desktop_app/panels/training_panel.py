@@ -1,15 +1,27 @@
 """Training panel: the optimizer and every hyperparameter, Train / Pause /
 Cancel, a progress bar, and live curves of the loss and accuracy.
 
-* Optimizer and its hyperparameters (learning rate, momentum, betas, ε, ρ, …)
-  can be edited while training runs: the next update uses the new value.
-  So can the dropout rates of the network's Dropout layers.
-* Batch size: 1 is stochastic gradient descent, N (all training samples)
-  full-batch gradient descent, anything between mini-batch.
-* Early-stopping patience and restore-best, the number of epochs (the run
-  ends when it is reached) and the batch size (from the next epoch on) can be
-  changed while training runs; validation split and seed shape the split of
-  the data and apply when the next run starts.
+Every setting can be changed while training runs:
+
+* the optimizer's hyperparameters (learning rate, momentum, betas, ε, ρ, …) and
+  the dropout rates of the network's Dropout layers: the next update uses them;
+* the optimizer itself: from the next update the run goes on with a new
+  optimizer of the chosen kind, with the learning rate carried over (Adadelta
+  keeps its own η = 1) and empty state (no velocity, no moments);
+* early-stopping patience and restore-best, and the number of epochs (the run
+  ends when it is reached): at once;
+* the batch size (1 is stochastic gradient descent, N — all training samples —
+  full-batch gradient descent, anything between mini-batch), the validation
+  split and the seed: from the next epoch. A larger split holds out more of
+  the same samples (already trained on, so the validation curves jump), a
+  smaller one fewer; early stopping starts afresh after a split change. A new
+  seed reshuffles the batches; the held-out samples stay those the run
+  started with.
+
+A change of split, seed or optimizer is an *event*: the curves mark it with a
+labelled vertical line, and the progress text says once what changed and why
+the curves may jump there.
+
 * Curves: training and validation loss (top) and accuracy (bottom) per epoch;
   a dashed line marks the best epoch when early stopping is on. They update
   at most 30 times a second, by ``setData`` on the existing curves.
@@ -34,12 +46,14 @@ from ..training_job import TrainingSettings
 from .hyper_form import HyperForm
 from .redraw import light_grid
 
-#: why the validation split and the seed cannot change while training runs
-LOCKED_WHILE_TRAINING = ("Applies to the next run: changing the split mid-run would mix "
-                         "validation samples into training.")
-
 TRAIN_PEN = pg.mkPen((31, 119, 180), width=2)
 VAL_PEN = pg.mkPen((255, 127, 14), width=2)
+EVENT_PEN = pg.mkPen((120, 120, 120), style=Qt.DotLine)
+
+#: what a fresh optimizer of each kind starts with (said when one is switched in mid-run)
+FRESH_STATE = {"SGD": "keeps no state", "Momentum": "starts with zero velocity",
+               "Adagrad": "starts with an empty accumulator", "RMSProp": "starts with empty running averages",
+               "Adam": "starts with empty moments", "Adadelta": "starts with empty running averages"}
 
 
 class TrainingPanel(QWidget):
@@ -77,7 +91,9 @@ class TrainingPanel(QWidget):
         self.epochs = QSpinBox(minimum=1, maximum=1_000_000, value=self.settings.epochs)
         self.val_split = QDoubleSpinBox(minimum=0.0, maximum=0.9, singleStep=0.05, decimals=2)
         self.val_split.setToolTip("Fraction of the samples held out to measure the validation loss "
-                                  "(the same samples for the same seed). " + LOCKED_WHILE_TRAINING)
+                                  "(the same samples for the same seed). Changed while training runs, it "
+                                  "applies from the next epoch: a larger split holds out more of the same "
+                                  "samples, a smaller one fewer, and early stopping starts afresh")
         self.patience = QSpinBox(minimum=0, maximum=10_000, value=0)
         self.patience.setSpecialValueText("off")
         self.patience.setToolTip("Early stopping: stop when the validation loss (or the training loss "
@@ -85,8 +101,9 @@ class TrainingPanel(QWidget):
         self.restore_best = QCheckBox("restore the best weights when stopping early")
         self.restore_best.setChecked(True)
         self.seed = QSpinBox(minimum=0, maximum=2 ** 31 - 1, value=0)
-        self.seed.setToolTip("Seeds the shuffling of the batches and the validation split. "
-                             + LOCKED_WHILE_TRAINING)
+        self.seed.setToolTip("The seed picks the held-out samples when a run starts, and the order of "
+                             "the batches. Changed while training runs, it reshuffles the batches from the "
+                             "next epoch; the held-out samples stay the same")
         self.dropout_form = QFormLayout()
         self.dropout_fields: list[tuple[object, QDoubleSpinBox]] = []
         settings_box = QGroupBox("Training")
@@ -159,6 +176,13 @@ class TrainingPanel(QWidget):
             "train_acc": self.acc_plot.plot([], [], pen=TRAIN_PEN, name="training"),
             "val_acc": self.acc_plot.plot([], [], pen=VAL_PEN, name="validation"),
         }
+        #: per event shown: its vertical lines on the loss and the accuracy plot
+        self.event_lines: list[tuple[pg.InfiniteLine, pg.InfiniteLine]] = []
+        self._shown_events: list = []
+        #: what the last change made during this run means for the curves (shown under the progress)
+        self.note = ""
+        #: the split and seed the running job uses (or will use from its next epoch)
+        self._split_in_use, self._seed_in_use = self.settings.val_split, self.settings.seed
         self.best_lines = [pg.InfiniteLine(angle=90, pen=pg.mkPen((90, 170, 90), style=Qt.DashLine),
                                            label="best epoch", labelOpts={"position": 0.08})
                            for _ in (self.loss_plot, self.acc_plot)]
@@ -181,10 +205,12 @@ class TrainingPanel(QWidget):
         self.batch.valueChanged.connect(self._batch_changed)
         # a running job takes the value once typing is done (Enter, leaving the field, the arrows):
         # typing "500" must not pass through 5 epochs and end the run there
-        for spin in (self.batch, self.epochs):
+        for spin in (self.batch, self.epochs, self.val_split, self.seed):
             spin.setKeyboardTracking(False)
         self.batch.valueChanged.connect(self.live.set_batch_size)
         self.epochs.valueChanged.connect(self.live.set_epochs)
+        self.val_split.valueChanged.connect(self._val_split_changed)
+        self.seed.valueChanged.connect(self._seed_changed)
         self.train_button.clicked.connect(self.start)
         self.patience.valueChanged.connect(self._early_stopping_changed)
         self.restore_best.toggled.connect(self._early_stopping_changed)
@@ -245,20 +271,35 @@ class TrainingPanel(QWidget):
             line.setVisible(best is not None and self.settings.patience is not None)
             if best is not None:
                 line.setValue(best)
+        self._mark_events(h.get("events", []))
+
+    def _mark_events(self, events: list) -> None:
+        """A dotted vertical line per event, between the last epoch before the change and
+        the first after it, labelled on the loss plot (rebuilt only when the events change)."""
+        if events == self._shown_events:
+            return
+        for lines in self.event_lines:
+            for plot, line in zip((self.loss_plot, self.acc_plot), lines):
+                plot.removeItem(line)
+        self.event_lines = []
+        for k, (epoch, text) in enumerate(events):
+            loss_line = pg.InfiniteLine(epoch - 0.5, angle=90, pen=EVENT_PEN, label=text,
+                                        labelOpts={"position": (0.2, 0.45, 0.7)[k % 3], "rotateAxis": (1, 0),
+                                                   "color": (90, 90, 90), "anchors": [(0.5, 1), (0.5, 1)]})
+            acc_line = pg.InfiniteLine(epoch - 0.5, angle=90, pen=EVENT_PEN)
+            self.loss_plot.addItem(loss_line)
+            self.acc_plot.addItem(acc_line)
+            self.event_lines.append((loss_line, acc_line))
+        self._shown_events = [list(e) for e in events]
 
     def show_progress(self, progress) -> None:
         self.progress_bar.setValue(int(1000 * progress.fraction))
-        self.progress_text.setText(progress.text())
+        self.progress_text.setText(progress.text() + (f"\n{self.note}" if self.note else ""))
 
     def _training_changed(self, running: bool) -> None:
         self.train_button.setEnabled(not running)
         self.pause_button.setEnabled(running)
         self.cancel_button.setEnabled(running)
-        self.optimizer_choice.setEnabled(not running)
-        # these decide the split of the data and apply when training starts; the optimizer's
-        # hyperparameters, dropout rates, early stopping, epochs and batch size stay editable
-        for w in (self.val_split, self.seed):
-            w.setEnabled(not running)
         if not running:
             self.pause_button.blockSignals(True)
             self.pause_button.setChecked(False)
@@ -266,21 +307,61 @@ class TrainingPanel(QWidget):
             self.pause_button.blockSignals(False)
 
     def _finished(self, reason: str) -> None:
-        self.progress_text.setText(reason)
+        self.progress_text.setText(reason + (f"\n{self.note}" if self.note else ""))
         self.refresh_curves()
 
     # --- view → model -----------------------------------------------------------------------
     def _choose_optimizer(self, name: str) -> None:
-        if self.session.running:
-            return
         old = self.session.optimizer
         lr = old.hyper.get("lr") if old is not None else None
         opt = OPTIMIZERS[name]()
         if lr is not None and name != "Adadelta":
             opt.hyper["lr"] = lr
-        self.session.set_optimizer(opt)
+        running = self.live.training
+        self.live.set_optimizer(opt)
         self._show_optimizer()
-        self.session.message.emit(f"Optimizer: {opt!r}")
+        if not running:
+            self.session.message.emit(f"Optimizer: {opt!r}")
+            return
+        kept = "Adadelta keeps its own η = 1" if name == "Adadelta" or lr is None else f"η = {lr:g} carries over"
+        self._tell(f"Optimizer {old.name if old is not None else '–'} → {name} from the next update: "
+                   f"{name} {FRESH_STATE.get(name, 'starts with empty state')}; {kept}.")
+
+    def _val_split_changed(self, value: float) -> None:
+        fraction = round(value, 4)
+        if not self.live.training or fraction == self._split_in_use:
+            return
+        if not self.live.set_val_split(fraction):          # refused: the user was told why
+            self.val_split.blockSignals(True)
+            self.val_split.setValue(self._split_in_use)
+            self.val_split.blockSignals(False)
+            return
+        old, self._split_in_use = self._split_in_use, fraction
+        if old == 0:
+            why = "validation curves start there, and early stopping watches the validation loss."
+        elif fraction == 0:
+            why = "validation curves stop there, and early stopping watches the training loss."
+        elif fraction > old:
+            why = ("validation values jump: the samples moved into validation were already trained on. "
+                   "Early stopping starts afresh.")
+        else:
+            why = "validation values jump: they are measured on fewer samples. Early stopping starts afresh."
+        self._tell(f"Validation split {old:.2f} → {fraction:.2f} from the next epoch: {why}")
+
+    def _seed_changed(self, seed: int) -> None:
+        if not self.live.training or seed == self._seed_in_use:
+            return
+        self.live.set_seed(seed)
+        old, self._seed_in_use = self._seed_in_use, seed
+        self._tell(f"Seed {old} → {seed}: the batches are reshuffled from the next epoch; "
+                   f"the held-out samples stay those the run started with.")
+
+    def _tell(self, note: str) -> None:
+        """Say once what a change made during the run means (status bar and progress text)."""
+        self.note = note
+        self.session.message.emit(note)
+        if self.live.last_progress is not None:
+            self.show_progress(self.live.last_progress)
 
     def _full_batch(self) -> None:
         n = 0 if self.session.x is None else len(self.session.x)
@@ -317,6 +398,8 @@ class TrainingPanel(QWidget):
 
     def start(self) -> None:
         self.settings = self.current_settings()
+        self._split_in_use, self._seed_in_use = self.settings.val_split, self.settings.seed
+        self.note = ""
         self.live.start_training(self.settings)
 
     def _pause_toggled(self, paused: bool) -> None:
