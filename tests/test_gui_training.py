@@ -331,3 +331,73 @@ def test_watch_selected_takes_the_weight_chosen_on_the_diagram(qtbot):
     panel.watch_selected.click()
     assert [w.label for w in live_state(s).watches.items] == ["layer 1 W[3, 1]"]
     assert panel.list.count() == 1
+
+
+def test_split_seed_and_optimizer_changed_while_training_reach_the_worker(qtbot):
+    from core.optimizers import Momentum
+    s = xor_session()                                  # 200 samples, Adam η = 0.01
+    panel = TrainingPanel(s)
+    qtbot.addWidget(panel)
+    panel.resize(900, 500)
+    panel.epochs.setValue(1_000_000)
+    panel.batch.setValue(20)
+    panel.val_split.setValue(0.2)
+    live = live_state(s)
+    ticks = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(live.training))
+    timer.start()
+    panel.train_button.click()
+    job = live.run.worker.job
+    assert panel.val_split.isEnabled() and panel.seed.isEnabled() and panel.optimizer_choice.isEnabled()
+    qtbot.waitUntil(lambda: live.iteration > 0, timeout=5000)
+    adam = s.optimizer
+
+    panel.val_split.setValue(0.3)
+    assert "already trained on" in panel.progress_text.text()
+    panel.seed.setValue(7)
+    panel.optimizer_choice.setCurrentText("Momentum")
+    momentum = s.optimizer
+    assert isinstance(momentum, Momentum) and momentum is not adam and momentum.hyper["lr"] == 0.01
+    assert panel.hyper.optimizer is momentum                        # its fields edit the one the run uses
+    assert "Momentum starts with zero velocity" in panel.progress_text.text()
+    qtbot.waitUntil(lambda: len(job.trainer.history.events) == 3, timeout=5000)
+    qtbot.waitUntil(lambda: job.trainer.epoch > job.trainer.history.events[0][0], timeout=5000)
+    assert len(job.trainer.x_val) == 60 and len(job.trainer.x_train) == 140
+    assert job.trainer.seed == 7 and job.optimizer is momentum
+    panel.epochs.setValue(job.trainer.epoch + 2)
+    wait_finished(qtbot, live)
+    timer.stop()
+
+    assert s.optimizer is momentum and momentum.state[(0, "W")]["step"] > 0
+    assert momentum.state[(0, "W")]["step"] < live.iteration              # it started empty mid-run
+    assert s.debugger.optimizer is momentum                                # stepping goes on with it
+    texts = [text for _, text in live.history["events"]]
+    assert sorted(texts) == sorted(["validation split 0.20 → 0.30", "seed 0 → 7", "optimizer Adam → Momentum"])
+    assert len(panel.event_lines) == 3
+    loss_line, acc_line = panel.event_lines[0]
+    assert loss_line.value() == live.history["events"][0][0] - 0.5 and loss_line.label.toPlainText() in texts
+    assert loss_line in panel.loss_plot.items and acc_line in panel.acc_plot.items
+    assert sum(ticks) >= 3                             # the GUI's timer kept firing while the worker trained
+    panel.val_split.setValue(0.5)                                          # no run: nothing to tell
+    assert len(live.history["events"]) == 3
+
+
+def test_a_split_that_leaves_no_training_sample_is_refused_while_training(qtbot):
+    s = SessionController()
+    net = Network([Dense(1)], input_shape=(1,), loss="mse")
+    s.set_network(net, SGD(lr=0.01), np.arange(2.0)[:, None], np.arange(2.0)[:, None])
+    panel = TrainingPanel(s)
+    qtbot.addWidget(panel)
+    panel.epochs.setValue(1_000_000)
+    live = live_state(s)
+    panel.train_button.click()
+    qtbot.waitUntil(lambda: live.iteration > 0, timeout=5000)
+    with qtbot.waitSignal(s.error) as error:
+        panel.val_split.setValue(0.9)                                      # 2 samples: both held out
+    assert "no training sample" in error.args[0]
+    assert panel.val_split.value() == 0.0 and live.training
+    with qtbot.waitSignal(live.finished, timeout=2000):
+        panel.cancel_button.click()
+    assert live.history["events"] == []

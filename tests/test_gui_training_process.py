@@ -135,3 +135,56 @@ def test_loading_another_network_mid_run_cancels_it_cleanly(qtbot):
         s.set_network(Network([Dense(2)], input_shape=(3,)), Adam(), np.zeros((4, 3)), np.zeros((4, 2)))
     assert blocker.args == ["Cancelled."]
     assert s.network.layers[0].params["W"].shape == (3, 2)      # untouched by the old run's results
+
+
+def test_split_seed_and_optimizer_changed_mid_run_reach_the_child(qtbot):
+    from core.optimizers import Momentum
+    a, b = big_session(), big_session()               # 120 samples: batch 30 → 4 batches, 3 with 25 % held out
+    settings = TrainingSettings(epochs=100, batch_size=30, seed=2)
+    jobs = [TrainerJob(a.network, a.optimizer, a.x, a.y, settings),
+            ProcessTrainerJob(b.network, b.optimizer, b.x, b.y, settings)]
+    for job in jobs:
+        assert job.advance(2) is None                 # mid-epoch 1
+        job.set_val_split(0.25)
+        job.set_seed(5)
+        job.set_optimizer(Momentum(lr=0.005))
+        job.set_epochs(3)
+        while job.advance(10) is None:
+            pass
+    want = jobs[0].snapshot()
+    snap = jobs[1].snapshot()
+    assert snap.history["iteration_loss"] == want.history["iteration_loss"]
+    assert len(snap.history["iteration_loss"]) == 4 + 3 + 3
+    assert snap.history["val_loss"] == want.history["val_loss"] and len(snap.history["val_loss"]) == 2
+    assert snap.history["events"] == want.history["events"] == [
+        [1, "optimizer Adam → Momentum"], [2, "validation split 0.00 → 0.25"], [2, "seed 2 → 5"]]
+    assert snap.optimizer_version == jobs[1].optimizer_version == 1
+    assert set(snap.optimizer_state[(0, "W")]) == {"step", "momentum_buffer"}
+    assert snap.optimizer_state[(0, "W")]["step"] == 8      # 2 of the 10 updates were Adam's
+    for got, want_weights in zip(snap.weights, a.network.get_weights()):
+        for k in want_weights:
+            np.testing.assert_array_equal(got[k], want_weights[k])
+
+
+def test_an_optimizer_switched_in_the_app_mid_run_ends_up_in_the_session(qtbot):
+    from core.optimizers import Momentum
+    s = big_session()
+    live = live_state(s)
+    live.start_training(TrainingSettings(epochs=100_000, batch_size=10))
+    assert isinstance(live.run.worker.job, ProcessTrainerJob)
+    qtbot.waitUntil(lambda: live.iteration > 0, timeout=30_000)
+    momentum = Momentum(lr=0.001)
+    before = live.run.worker.latest()                  # Adam's state, from before the switch
+    live.set_optimizer(momentum)
+    assert live.set_val_split(0.25)
+    assert s.optimizer is momentum
+    live._apply_snapshot(before)                       # e.g. the timer shows it late
+    assert momentum.state == {}                        # Adam's moments never land in Momentum
+    qtbot.waitUntil(lambda: len(live.history["events"]) == 2 and len(live.history["val_loss"]) > 0, timeout=30_000)
+    with qtbot.waitSignal(live.finished, timeout=10_000):
+        live.cancel()
+    assert s.optimizer is momentum and s.debugger.optimizer is momentum
+    step = momentum.state[(0, "W")]["step"]
+    assert 0 < step < live.iteration and "momentum_buffer" in momentum.state[(0, "W")]
+    assert sorted(text for _, text in live.history["events"]) == ["optimizer Adam → Momentum",
+                                                                  "validation split 0.00 → 0.25"]

@@ -203,3 +203,37 @@ def test_open_recent_lists_the_newest_first_and_opens_one(qtbot, tmp_path):
     (tmp_path / "w.llproj").unlink()                       # a file that went away is not offered
     actions.recent_menu.aboutToShow.emit()
     assert [a.text() for a in actions.recent_menu.actions()] == ["p.llproj"]
+
+
+def test_training_events_are_saved_and_files_without_them_still_open(qtbot, tmp_path):
+    window, s = trained_window(qtbot)
+    live = live_state(s)
+    live.history["events"] = [[3, "validation split 0.20 → 0.30"], [5, "optimizer Adam → SGD"]]
+    path = str(tmp_path / "events.llproj")
+    assert window.project_actions.save_to(path)
+    window.close()
+
+    other, s2 = new_window(qtbot)
+    assert other.project_actions.open_path(path)
+    assert live_state(s2).history["events"] == [[3, "validation split 0.20 → 0.30"], [5, "optimizer Adam → SGD"]]
+    lines = other.panels["training"].event_lines
+    assert [loss.value() for loss, _ in lines] == [2.5, 4.5]
+    assert lines[1][0].label.toPlainText() == "optimizer Adam → SGD"
+
+    with zipfile.ZipFile(path) as zf:                  # as an older LayerLab wrote it: no events
+        doc, npz = json.loads(zf.read("project.json")), zf.read("arrays.npz")
+    del doc["extra"]["curves"]["events"]
+    doc["extra"]["curves"]["train_loss"] = doc["extra"]["curves"]["train_loss"][:4]
+    old = tmp_path / "old.llproj"
+    with zipfile.ZipFile(old, "w") as zf:
+        zf.writestr("project.json", json.dumps(doc))
+        zf.writestr("arrays.npz", npz)
+    assert other.project_actions.open_path(str(old))
+    assert live_state(s2).history["events"] == [] and len(live_state(s2).history["train_loss"]) == 4
+    assert other.panels["training"].event_lines == []
+    doc["extra"]["curves"]["events"] = [[2, "seed 0 → 1"], ["two", "seed"], [True, "x"], [3]]   # hand-edited
+    with zipfile.ZipFile(old, "w") as zf:
+        zf.writestr("project.json", json.dumps(doc))
+        zf.writestr("arrays.npz", npz)
+    assert other.project_actions.open_path(str(old))
+    assert live_state(s2).history["events"] == [[2, "seed 0 → 1"]]           # the malformed ones dropped
