@@ -17,12 +17,18 @@ arrays of the parameter's shape plus the step count ``"step"``. An update never
 writes into an array: it computes new ones and binds them (the parameter with
 ``layer.params.set_array``, the state under a fresh dict), so a view or a
 history record holding the old weights or the old state never sees them change.
+The memory of a replaced parameter that nothing else refers to any more (no
+view, no record, no other name) is kept and the next update of that parameter
+writes into it: a plain training loop then allocates no fresh weight arrays,
+which at batch 1 cost more than the arithmetic (the C library hands large freed
+blocks back to the kernel, and each new page faults in again).
 Float32 parameters stay float32: hyperparameters are Python floats, which numpy
 does not let upcast an array.
 """
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -63,6 +69,8 @@ class Optimizer:
     def __init__(self, **hyper):
         object.__setattr__(self, "hyper", Hyper(type(self), hyper))
         self.state: dict[tuple[int, str], dict] = {}
+        #: former parameter arrays no one else refers to, by key: memory for the next update
+        self._spare: dict[tuple[int, str], np.ndarray] = {}
 
     # --- hyperparameters, also readable and settable as attributes: opt.lr ----
     def __getattr__(self, name):
@@ -97,16 +105,23 @@ class Optimizer:
         if len(grads) != len(layers):
             raise ShapeError(f"{self.name}.step got gradients for {len(grads)} layers, "
                              f"but the network has {len(layers)}.")
-        update = self.update
+        update, spare = self.update, self._spare
         for i, (layer, layer_grads) in enumerate(zip(layers, grads)):
             if layer_grads:
                 params, frozen = layer.params, layer.frozen
                 for name, g in layer_grads.items():
                     if name not in frozen:
-                        params.set_array(name, update((i, name), params[name], g))
+                        key = (i, name)
+                        old = params[name]
+                        params.set_array(name, update(key, old, g, out=spare.pop(key, None)))
+                        # `old` is now unbound from the layer; refcount 2 = this variable and
+                        # getrefcount's argument: no view, record or other name holds it
+                        if sys.getrefcount(old) == 2 and old.base is None:
+                            spare[key] = old
 
-    def update(self, key, w: np.ndarray, g) -> np.ndarray:
-        """The new value of one parameter ``w`` given its gradient ``g``.
+    def update(self, key, w: np.ndarray, g, out: np.ndarray | None = None) -> np.ndarray:
+        """The new value of one parameter ``w`` given its gradient ``g``, written into
+        ``out`` when that is a free array of w's shape and dtype (else a new array).
 
         Replaces ``self.state[key]`` by a new dict (with ``"step"`` counted up)
         and leaves ``w``, ``g`` and the old state untouched."""
@@ -115,19 +130,22 @@ class Optimizer:
         if g.shape != w.shape:
             raise ShapeError(f"The gradient for {key} has shape {g.shape}, "
                              f"but the parameter has shape {w.shape}.")
+        if out is not None and (out.shape != w.shape or out.dtype != w.dtype):
+            out = None                    # the network was rebuilt since: a new array
         old = self.state.get(key)
         if old is None:
             t, old = 1, {}
         else:
             t = old["step"] + 1
-        new_w, new_state = self.rule(w, g, old, t, self.hyper)
+        new_w, new_state = self.rule(w, g, old, t, self.hyper, out)
         new_state["step"] = t
         self.state[key] = new_state
         return new_w
 
-    def rule(self, w, g, state: dict, t: int, h: dict):
+    def rule(self, w, g, state: dict, t: int, h: dict, out=None):
         """One step of the algorithm: ``(new θ, new state arrays)`` from θ, g, the
-        old state (empty before the first step), the step count t and the hyperparameters."""
+        old state (empty before the first step), the step count t and the
+        hyperparameters; the new θ goes into ``out`` when it is given (numpy's ``out=``)."""
         raise NotImplementedError
 
     # --- state -----------------------------------------------------------------
@@ -146,6 +164,10 @@ class Optimizer:
     def reset(self) -> None:
         """Forget all state: the next update is everyone's step 1."""
         self.state = {}
+
+    def __getstate__(self):
+        # copies (copy.deepcopy, pickle) leave the spare memory behind: it is no state
+        return {**self.__dict__, "_spare": {}}
 
     def spec(self) -> dict:
         """JSON-able description: ``{"type": "Adam", "hyper": {...}}`` (tuples become lists)."""
@@ -169,10 +191,9 @@ class SGD(Optimizer):
     def formula(self):
         return "θ ← θ − η·g"
 
-    def rule(self, w, g, state, t, h):
-        # θ − η·g computed as (−η·g) + θ into one new array: the same bits, one allocation
-        # and no temporary (for a 784×128 float64 weight, 800 kB less to allocate and fault in)
-        new = g * -h["lr"]
+    def rule(self, w, g, state, t, h, out=None):
+        # θ − η·g computed as (−η·g) + θ into one array: the same bits, no temporary
+        new = np.multiply(g, -h["lr"], out=out)
         new += w
         return new, {}
 
@@ -208,13 +229,13 @@ class Momentum(Optimizer):
         last = "θ ← θ − η·(g + μ·b)" if self.hyper["nesterov"] else "θ ← θ − η·b"
         return f"b ← μ·b + (1 − τ)·g   (b = g at t = 1)\n{last}"
 
-    def rule(self, w, g, state, t, h):
+    def rule(self, w, g, state, t, h, out=None):
         mu = h["momentum"]
         b = state.get("momentum_buffer")
         # A copy: the buffer must not be the caller's gradient array.
         b = g.copy() if b is None else mu * b + (1.0 - h["dampening"]) * g
         direction = g + mu * b if h["nesterov"] else b
-        return w - h["lr"] * direction, {"momentum_buffer": b}
+        return np.subtract(w, h["lr"] * direction, out=out), {"momentum_buffer": b}
 
 
 class Adagrad(Optimizer):
@@ -243,13 +264,13 @@ class Adagrad(Optimizer):
     def formula(self):
         return "s ← s + g²\nθ ← θ − η / (1 + (t − 1)·lr_decay) · g / (√s + ε)"
 
-    def rule(self, w, g, state, t, h):
+    def rule(self, w, g, state, t, h, out=None):
         s = state.get("sum")
         if s is None:
             s = np.full(w.shape, h["initial_accumulator_value"], w.dtype)
         s = s + g * g
         step_lr = h["lr"] / (1.0 + (t - 1) * h["lr_decay"])
-        return w - step_lr * (g / (np.sqrt(s) + h["eps"])), {"sum": s}
+        return np.subtract(w, step_lr * (g / (np.sqrt(s) + h["eps"])), out=out), {"sum": s}
 
 
 class Adadelta(Optimizer):
@@ -278,7 +299,7 @@ class Adadelta(Optimizer):
     def formula(self):
         return "v ← ρ·v + (1 − ρ)·g²\nΔ ← √(u + ε) / √(v + ε) · g\nu ← ρ·u + (1 − ρ)·Δ²\nθ ← θ − η·Δ"
 
-    def rule(self, w, g, state, t, h):
+    def rule(self, w, g, state, t, h, out=None):
         rho, eps = h["rho"], h["eps"]
         v = state.get("square_avg")
         u = state.get("acc_delta")
@@ -287,7 +308,7 @@ class Adadelta(Optimizer):
         v = rho * v + (1.0 - rho) * (g * g)
         delta = np.sqrt(u + eps) / np.sqrt(v + eps) * g
         u = rho * u + (1.0 - rho) * (delta * delta)
-        return w - h["lr"] * delta, {"square_avg": v, "acc_delta": u}
+        return np.subtract(w, h["lr"] * delta, out=out), {"square_avg": v, "acc_delta": u}
 
 
 class Adam(Optimizer):
@@ -320,7 +341,7 @@ class Adam(Optimizer):
         return ("m ← β₁·m + (1 − β₁)·g\nv ← β₂·v + (1 − β₂)·g²\n"
                 "m̂ = m / (1 − β₁ᵗ),   v̂ = v / (1 − β₂ᵗ)\nθ ← θ − η·m̂ / (√v̂ + ε)")
 
-    def rule(self, w, g, state, t, h):
+    def rule(self, w, g, state, t, h, out=None):
         b1, b2 = h["betas"]
         m = state.get("exp_avg")
         v = state.get("exp_avg_sq")
@@ -331,7 +352,7 @@ class Adam(Optimizer):
         # Arranged as torch computes it: √v̂ = √v / √(1 − β₂ᵗ) and η·m̂ = (η / (1 − β₁ᵗ))·m.
         denom = np.sqrt(v) / math.sqrt(1.0 - b2 ** t) + h["eps"]
         step_lr = h["lr"] / (1.0 - b1 ** t)
-        return w - step_lr * (m / denom), {"exp_avg": m, "exp_avg_sq": v}
+        return np.subtract(w, step_lr * (m / denom), out=out), {"exp_avg": m, "exp_avg_sq": v}
 
 
 class RMSProp(Optimizer):
@@ -370,7 +391,7 @@ class RMSProp(Optimizer):
             lines.append(f"θ ← θ − η·g / ({scale} + ε)")
         return "\n".join(lines)
 
-    def rule(self, w, g, state, t, h):
+    def rule(self, w, g, state, t, h, out=None):
         alpha = h["alpha"]
         v = state.get("square_avg")
         if v is None:
@@ -389,8 +410,8 @@ class RMSProp(Optimizer):
             b = state.get("momentum_buffer")
             b = g / scale if b is None else mu * b + g / scale
             new["momentum_buffer"] = b
-            return w - h["lr"] * b, new
-        return w - h["lr"] * (g / scale), new
+            return np.subtract(w, h["lr"] * b, out=out), new
+        return np.subtract(w, h["lr"] * (g / scale), out=out), new
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {cls.__name__: cls for cls in

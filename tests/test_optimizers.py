@@ -155,6 +155,62 @@ def test_step_skips_frozen_and_never_writes_into_arrays(name):
         assert opt.state[key]["step"] == 2
 
 
+def data_address(array) -> int:
+    """Where an array's memory starts (read without keeping a reference to it)."""
+    return array.__array_interface__["data"][0]
+
+
+def three_steps(net, opt, x, y, hold=None):
+    """Three updates; ``hold`` gets every parameter array as it was before each step."""
+    for _ in range(3):
+        if hold is not None:
+            hold.append([dict(layer.params) for layer in net.layers])
+        _, grads = net.forward_backward(x, y)
+        opt.step(net, grads)
+        del grads
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_memory_no_one_refers_to_is_reused_with_the_same_numbers(name):
+    net, x, y = tiny_net()
+    held_net = copy.deepcopy(net)
+    start = data_address(net.layers[0].params["W"])
+    opt, held_opt = OPTIMIZERS[name](lr=0.1), OPTIMIZERS[name](lr=0.1)
+    three_steps(net, opt, x, y)
+    hold = []
+    three_steps(held_net, held_opt, x, y, hold)
+
+    # nothing referred to the first W after step 1: step 2 wrote into its memory, and the
+    # numbers are those of the run whose held references ruled any reuse out
+    assert sorted(opt._spare) == [(0, "W"), (0, "b"), (1, "W"), (1, "b")]
+    assert data_address(opt._spare[(0, "W")]) == start
+    assert not held_opt._spare
+    for layer, held_layer in zip(net.layers, held_net.layers):
+        for k in layer.params:
+            np.testing.assert_array_equal(layer.params[k], held_layer.params[k])
+
+
+def test_an_array_someone_holds_or_views_is_never_written():
+    net, x, y = tiny_net()
+    opt = SGD(lr=0.5)
+    w0 = net.layers[0].params["W"]
+    row = net.layers[1].params["W"][0]                 # a view keeps its base alive
+    w0_values, row_values = w0.copy(), row.copy()
+    for _ in range(4):
+        _, grads = net.forward_backward(x, y)
+        opt.step(net, grads)
+    np.testing.assert_array_equal(w0, w0_values)
+    np.testing.assert_array_equal(row, row_values)
+    assert net.layers[0].params["W"] is not w0
+
+
+def test_copies_of_an_optimizer_leave_the_spare_memory_behind():
+    net, x, y = tiny_net()
+    opt = SGD(lr=0.5)
+    three_steps(net, opt, x, y)
+    assert opt._spare and not copy.deepcopy(opt)._spare
+
+
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
 def test_float32_stays_float32(name):
     net, x, y = tiny_net(np.float32)
