@@ -355,13 +355,13 @@ def test_split_seed_and_optimizer_changed_while_training_reach_the_worker(qtbot)
     adam = s.optimizer
 
     panel.val_split.setValue(0.3)
-    assert "already trained on" in panel.progress_text.text()
+    assert "already trained on" in panel.note_text.text() and panel.note_text.isVisibleTo(panel)
     panel.seed.setValue(7)
     panel.optimizer_choice.setCurrentText("Momentum")
     momentum = s.optimizer
     assert isinstance(momentum, Momentum) and momentum is not adam and momentum.hyper["lr"] == 0.01
     assert panel.hyper.optimizer is momentum                        # its fields edit the one the run uses
-    assert "Momentum starts with zero velocity" in panel.progress_text.text()
+    assert "Momentum starts with zero velocity" in panel.note_text.text()
     qtbot.waitUntil(lambda: len(job.trainer.history.events) == 3, timeout=5000)
     qtbot.waitUntil(lambda: job.trainer.epoch > job.trainer.history.events[0][0], timeout=5000)
     assert len(job.trainer.x_val) == 60 and len(job.trainer.x_train) == 140
@@ -377,7 +377,10 @@ def test_split_seed_and_optimizer_changed_while_training_reach_the_worker(qtbot)
     assert sorted(texts) == sorted(["validation split 0.20 → 0.30", "seed 0 → 7", "optimizer Adam → Momentum"])
     assert len(panel.event_lines) == 3
     loss_line, acc_line = panel.event_lines[0]
-    assert loss_line.value() == live.history["events"][0][0] - 0.5 and loss_line.label.toPlainText() in texts
+    first_epoch, first_text = live.history["events"][0]
+    assert loss_line.value() == first_epoch - 0.5 and loss_line.label.toolTip() == first_text
+    assert sorted(lines[0].label.toPlainText() for lines in panel.event_lines) == [
+        "Adam → Momentum", "seed 0 → 7", "split 0.20 → 0.30"]                # short labels on the plot
     assert loss_line in panel.loss_plot.items and acc_line in panel.acc_plot.items
     assert sum(ticks) >= 3                             # the GUI's timer kept firing while the worker trained
     panel.val_split.setValue(0.5)                                          # no run: nothing to tell

@@ -218,7 +218,7 @@ def test_training_events_are_saved_and_files_without_them_still_open(qtbot, tmp_
     assert live_state(s2).history["events"] == [[3, "validation split 0.20 → 0.30"], [5, "optimizer Adam → SGD"]]
     lines = other.panels["training"].event_lines
     assert [loss.value() for loss, _ in lines] == [2.5, 4.5]
-    assert lines[1][0].label.toPlainText() == "optimizer Adam → SGD"
+    assert lines[1][0].label.toPlainText() == "Adam → SGD" and lines[1][0].label.toolTip() == "optimizer Adam → SGD"
 
     with zipfile.ZipFile(path) as zf:                  # as an older LayerLab wrote it: no events
         doc, npz = json.loads(zf.read("project.json")), zf.read("arrays.npz")

@@ -35,6 +35,7 @@ import math
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QGroupBox,
                                QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSpinBox,
                                QSplitter, QVBoxLayout, QWidget)
@@ -48,12 +49,27 @@ from .redraw import light_grid
 
 TRAIN_PEN = pg.mkPen((31, 119, 180), width=2)
 VAL_PEN = pg.mkPen((255, 127, 14), width=2)
-EVENT_PEN = pg.mkPen((120, 120, 120), style=Qt.DotLine)
+EVENT_PEN = pg.mkPen((150, 150, 150), style=Qt.DotLine)
+#: event labels sit beside their line (on the side facing the middle of the plot), on one of
+#: three heights in turn, so events close together do not cover each other's labels; all
+#: are above the "best epoch" label and below the one-row legend at the top
+EVENT_LABEL_HEIGHTS = (0.62, 0.45, 0.28)
+EVENT_LABEL = {"color": (220, 220, 220), "fill": pg.mkBrush(0, 0, 0, 200)}
+#: how an event's text is shortened for its label on the plot
+EVENT_SHORT = (("validation split ", "split "), ("optimizer ", ""))
 
 #: what a fresh optimizer of each kind starts with (said when one is switched in mid-run)
 FRESH_STATE = {"SGD": "keeps no state", "Momentum": "starts with zero velocity",
                "Adagrad": "starts with an empty accumulator", "RMSProp": "starts with empty running averages",
                "Adam": "starts with empty moments", "Adadelta": "starts with empty running averages"}
+
+
+def short_event(text: str) -> str:
+    """An event's text as its label on the curves: "split 0.20 → 0.30", "SGD → Adam", "seed 0 → 7"."""
+    for long, short in EVENT_SHORT:
+        if text.startswith(long):
+            return short + text[len(long):]
+    return text
 
 
 class TrainingPanel(QWidget):
@@ -137,6 +153,11 @@ class TrainingPanel(QWidget):
         # room for three lines, so new text never changes the layout (which would resize the plots)
         self.progress_text.setFixedHeight(3 * self.progress_text.fontMetrics().lineSpacing() + 4)
         self.progress_text.setAlignment(Qt.AlignLeft | Qt.AlignTop)
+        #: what the last change made during this run means for the curves (hidden until one is made)
+        self.note_text = QLabel()
+        self.note_text.setObjectName("note_text")
+        self.note_text.setWordWrap(True)
+        self.note_text.hide()
 
         # Train / Pause / Cancel and the progress stay in sight at the top; the
         # settings below them scroll on their own when the dock is low
@@ -156,6 +177,7 @@ class TrainingPanel(QWidget):
         left_layout.addLayout(controls)
         left_layout.addWidget(self.progress_bar)
         left_layout.addWidget(self.progress_text)
+        left_layout.addWidget(self.note_text)
         left_layout.addWidget(settings_scroll, 1)
 
         # --- curves ----------------------------------------------------------------------
@@ -167,7 +189,7 @@ class TrainingPanel(QWidget):
             light_grid(p)
             p.setLabel("bottom", "epoch")
             p.getAxis("bottom").enableAutoSIPrefix(False)
-            p.addLegend(offset=(-10, 10))
+            p.addLegend(offset=(-10, 5), colCount=2, labelTextSize="8pt")   # one row: event labels stay below it
             p.setMenuEnabled(False)
         self.acc_plot.setYRange(0, 1)
         self.curves = {
@@ -178,9 +200,9 @@ class TrainingPanel(QWidget):
         }
         #: per event shown: its vertical lines on the loss and the accuracy plot
         self.event_lines: list[tuple[pg.InfiniteLine, pg.InfiniteLine]] = []
+        self.event_font = QFont()
+        self.event_font.setPointSizeF(max(7.0, self.event_font.pointSizeF() - 1))
         self._shown_events: list = []
-        #: what the last change made during this run means for the curves (shown under the progress)
-        self.note = ""
         #: the split and seed the running job uses (or will use from its next epoch)
         self._split_in_use, self._seed_in_use = self.settings.val_split, self.settings.seed
         self.best_lines = [pg.InfiniteLine(angle=90, pen=pg.mkPen((90, 170, 90), style=Qt.DashLine),
@@ -283,9 +305,10 @@ class TrainingPanel(QWidget):
                 plot.removeItem(line)
         self.event_lines = []
         for k, (epoch, text) in enumerate(events):
-            loss_line = pg.InfiniteLine(epoch - 0.5, angle=90, pen=EVENT_PEN, label=text,
-                                        labelOpts={"position": (0.2, 0.45, 0.7)[k % 3], "rotateAxis": (1, 0),
-                                                   "color": (90, 90, 90), "anchors": [(0.5, 1), (0.5, 1)]})
+            loss_line = pg.InfiniteLine(epoch - 0.5, angle=90, pen=EVENT_PEN, label=short_event(text),
+                                        labelOpts=dict(EVENT_LABEL, position=EVENT_LABEL_HEIGHTS[k % 3]))
+            loss_line.label.setFont(self.event_font)
+            loss_line.label.setToolTip(text)
             acc_line = pg.InfiniteLine(epoch - 0.5, angle=90, pen=EVENT_PEN)
             self.loss_plot.addItem(loss_line)
             self.acc_plot.addItem(acc_line)
@@ -294,7 +317,7 @@ class TrainingPanel(QWidget):
 
     def show_progress(self, progress) -> None:
         self.progress_bar.setValue(int(1000 * progress.fraction))
-        self.progress_text.setText(progress.text() + (f"\n{self.note}" if self.note else ""))
+        self.progress_text.setText(progress.text())
 
     def _training_changed(self, running: bool) -> None:
         self.train_button.setEnabled(not running)
@@ -307,7 +330,7 @@ class TrainingPanel(QWidget):
             self.pause_button.blockSignals(False)
 
     def _finished(self, reason: str) -> None:
-        self.progress_text.setText(reason + (f"\n{self.note}" if self.note else ""))
+        self.progress_text.setText(reason)
         self.refresh_curves()
 
     # --- view → model -----------------------------------------------------------------------
@@ -357,11 +380,11 @@ class TrainingPanel(QWidget):
                    f"the held-out samples stay those the run started with.")
 
     def _tell(self, note: str) -> None:
-        """Say once what a change made during the run means (status bar and progress text)."""
-        self.note = note
+        """Say once what a change made during the run means: in the status bar, and under
+        the progress line until the next run starts."""
+        self.note_text.setText(note)
+        self.note_text.show()
         self.session.message.emit(note)
-        if self.live.last_progress is not None:
-            self.show_progress(self.live.last_progress)
 
     def _full_batch(self) -> None:
         n = 0 if self.session.x is None else len(self.session.x)
@@ -399,7 +422,8 @@ class TrainingPanel(QWidget):
     def start(self) -> None:
         self.settings = self.current_settings()
         self._split_in_use, self._seed_in_use = self.settings.val_split, self.settings.seed
-        self.note = ""
+        self.note_text.clear()
+        self.note_text.hide()
         self.live.start_training(self.settings)
 
     def _pause_toggled(self, paused: bool) -> None:
