@@ -188,3 +188,35 @@ def test_an_optimizer_switched_in_the_app_mid_run_ends_up_in_the_session(qtbot):
     assert 0 < step < live.iteration and "momentum_buffer" in momentum.state[(0, "W")]
     assert sorted(text for _, text in live.history["events"]) == ["optimizer Adam → Momentum",
                                                                   "validation split 0.00 → 0.25"]
+
+
+def test_learning_rate_dropout_and_early_stopping_changed_mid_run_reach_the_child(qtbot):
+    from core.layers import Dropout
+    from core.optimizers import Momentum
+    sessions = []
+    for _ in range(2):
+        s = big_session()
+        net = Network([Dense(16, activation="relu"), Dropout(0.5), Dense(3, activation="softmax")],
+                      input_shape=(100,), loss="cross_entropy", seed=0)
+        s.set_network(net, Momentum(lr=0.01), s.x, s.y)
+        sessions.append(s)
+    settings = TrainingSettings(epochs=200, batch_size=40, val_split=0.25, seed=1)
+    jobs = [TrainerJob(sessions[0].network, sessions[0].optimizer, sessions[0].x, sessions[0].y, settings),
+            ProcessTrainerJob(sessions[1].network, sessions[1].optimizer, sessions[1].x, sessions[1].y, settings)]
+    reasons = []
+    for s, job in zip(sessions, jobs):
+        assert job.advance(4) is None
+        s.optimizer.hyper["lr"] = 0.5                 # what the fields do, on the GUI thread
+        s.optimizer.hyper["momentum"] = 0.5
+        s.network.layers[1].rate = 0.1
+        job.set_early_stopping(2, True)
+        while (reason := job.advance(10)) is None:
+            pass
+        reasons.append(reason)
+    assert reasons[0] == reasons[1] and "Stopped early" in reasons[0]
+    thread, child = jobs[0].snapshot(), jobs[1].snapshot()
+    assert child.history["iteration_loss"] == thread.history["iteration_loss"]
+    assert child.best_epoch == thread.best_epoch
+    for got, want in zip(child.weights, sessions[0].network.get_weights()):    # the best weights, restored
+        for k in want:
+            np.testing.assert_array_equal(got[k], want[k])
