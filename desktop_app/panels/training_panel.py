@@ -19,7 +19,7 @@ Every setting can be changed while training runs:
   started with.
 
 A change of split, seed or optimizer is an *event*: the curves mark it with a
-labelled vertical line, and the progress text says once what changed and why
+labelled vertical line, and a line under the progress says once what changed and why
 the curves may jump there.
 
 * Curves: training and validation loss (top) and accuracy (bottom) per epoch;
