@@ -94,7 +94,9 @@ def sample_chunks(windows: np.ndarray):
     of columns (at least one sample): ``columns(windows[s])`` for each slice s
     covers the batch."""
     n = windows.shape[0]
-    per_sample = windows[:1].size * windows.itemsize
+    per_sample = windows.size // n * windows.itemsize
+    if n * per_sample <= CHUNK_BYTES:
+        return [slice(None)]          # one chunk: the usual case at small batches
     step = max(1, CHUNK_BYTES // per_sample)
     return [slice(start, min(start + step, n)) for start in range(0, n, step)]
 

@@ -175,11 +175,19 @@ class Network:
             out, _ = layer.forward(out, training, rng or self.rng)
         return out[0] if single else out
 
-    def forward_layers(self, x, training: bool = True, rng=None):
-        """Forward through every layer, keeping each cache: returns ``(out, caches)``."""
+    def forward_layers(self, x, training: bool = True, rng=None, logits: bool = False):
+        """Forward through every layer, keeping each cache: returns ``(out, caches)``.
+
+        ``logits=True`` (when softmax is fused into the loss) stops the last layer
+        at its logits: ``out`` is then the last layer's ``net`` and its cache has
+        no ``"out"``: all the loss and backward need, one softmax fewer."""
         out, caches = self.check_input(x), []
-        for layer in self._layers:
-            out, cache = layer.forward(out, training, rng or self.rng)
+        last = len(self._layers) - 1
+        for i, layer in enumerate(self._layers):
+            if logits and i == last:
+                out, cache = layer.forward_logits(out)
+            else:
+                out, cache = layer.forward(out, training, rng or self.rng)
             caches.append(cache)
         return out, caches
 
@@ -201,9 +209,8 @@ class Network:
         The same numbers as ``backward_layer`` for every layer, except that the
         first layer's ∂E/∂x, which nothing uses, is not computed when the layer
         offers ``backward_params``."""
-        out, caches = self.forward_layers(x, training, rng)
         layers, fused = self._layers, self.fused_softmax
-        z = caches[-1]["net"] if fused else out
+        z, caches = self.forward_layers(x, training, rng, logits=fused)
         y = self.check_targets(y, finite=False)
         loss, d = self.loss.value_and_grad(z, y)
         if not math.isfinite(loss):

@@ -20,6 +20,10 @@ class Activation(Layer):
         out = self.activation.forward(x)
         return out, {"x": x, "net": x, "out": out}
 
+    def forward_logits(self, x):
+        """``(net, cache)`` without g: for a softmax fused into cross-entropy (net = x)."""
+        return x, {"x": x, "net": x}
+
     def backward(self, dout, cache):
         return self.activation.backward(dout, cache["net"], cache["out"]), {}
 

@@ -76,12 +76,16 @@ class MaxPool2D(_WindowPool):
     tie). Backward sends each ∂E/∂out to that cell only; cells that never win
     get 0, cells that win several overlapping windows get the sum."""
 
+    def __init__(self, size, stride=None):
+        super().__init__(size, stride)
+        # the smallest unsigned int type that holds every offset (uint8 up to 16×16 windows)
+        self._offset_dtype = np.min_scalar_type(self.size[0] * self.size[1] - 1)
+
     def forward(self, x, training=False, rng=None):
         _check_images(x, "MaxPool2D")
         cells = self.window_cells(x)
         out = cells[0][1].copy()
-        # the smallest unsigned int type that holds every offset (uint8 up to 16×16 windows)
-        argmax = np.zeros(out.shape, dtype=np.min_scalar_type(self.size[0] * self.size[1] - 1))
+        argmax = np.zeros(out.shape, dtype=self._offset_dtype)
         # one mask array reused for every offset: at batch 1 an allocation costs about as
         # much as the comparison itself
         better = np.empty(out.shape, dtype=bool)

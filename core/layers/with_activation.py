@@ -19,6 +19,12 @@ class WithActivation:
         out = net if self.activation.name == "identity" else self.activation.forward(net)
         return out, {"x": x, "net": net, "out": out}
 
+    def forward_logits(self, x):
+        """``(net, cache)`` without g: for a softmax fused into cross-entropy, whose
+        loss takes ``net`` and never needs the softmax output."""
+        net = self.affine_forward(x)
+        return net, {"x": x, "net": net}
+
     def backward(self, dout, cache):
         """(∂E/∂x, grads) from ∂E/∂out."""
         if self.activation.name == "identity":
