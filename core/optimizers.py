@@ -27,6 +27,7 @@ does not let upcast an array.
 """
 from __future__ import annotations
 
+import inspect
 import math
 import sys
 
@@ -65,6 +66,18 @@ class Optimizer:
     name = ""
     #: state name → the symbol the formula uses for it (the GUI labels state with these)
     symbols: dict[str, str] = {}
+
+    def __new__(cls, *args, **hyper):
+        # A setting the optimizer does not have (SGD(momentum=0.9)) gets a message that
+        # names the ones it has, rather than Python's bare "unexpected keyword argument".
+        known = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+        unknown = [name for name in hyper if name not in known]
+        if unknown:
+            hint = " For gradient descent with momentum use Momentum(lr=..., momentum=0.9)." \
+                if cls.__name__ == "SGD" and "momentum" in unknown else ""
+            raise ConfigError(f"{cls.__name__} has no hyperparameter {unknown[0]!r}; it has "
+                              f"{', '.join(known)}.{hint}")
+        return super().__new__(cls)
 
     def __init__(self, **hyper):
         object.__setattr__(self, "hyper", Hyper(type(self), hyper))

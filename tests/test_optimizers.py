@@ -300,6 +300,8 @@ def test_hyperparameters_are_editable_and_checked():
     (lambda: Adam(betas=0.9), "pair"),
     (lambda: RMSProp(alpha=-0.1), "alpha must be ≥ 0"),
     (lambda: RMSProp(centered="yes"), "True or False"),
+    (lambda: SGD(lr=0.1, momentum=0.9), "SGD has no hyperparameter 'momentum'; it has lr. .*use Momentum"),
+    (lambda: Adam(beta1=0.9), "Adam has no hyperparameter 'beta1'; it has lr, betas, eps"),
 ])
 def test_bad_settings_raise_config_error(make, message):
     with pytest.raises(ConfigError, match=message):
