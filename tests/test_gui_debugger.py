@@ -201,6 +201,20 @@ def test_the_chain_rule_of_a_hidden_weight_sums_the_paths_through_the_next_layer
     assert "b₁ is frozen" in window.panels["chain_rule"].plain_text()
 
 
+def test_the_chain_rule_says_why_no_gradient_flows_through_a_step_layer(qtbot):
+    window, session = open_window(qtbot)
+    net = Network([Dense(2, activation="sigmoid"), Dense(2, activation="step")], input_shape=(2,),
+                  loss="half_sse")
+    session.set_network(net, SGD(lr=0.5), np.array([[0.05, 0.1]]), np.array([[0.01, 0.99]]))
+    for step in ("step_phase", "step_layer", "step_phase"):      # forward, loss, backward
+        act(window, step)
+    session.select(Selection(0, "W", (0, 0)))
+    settle(qtbot)
+    chain = window.panels["chain_rule"].plain_text()
+    assert "⚠ The step function's derivative is 0 everywhere" in chain
+    assert "cannot be trained by gradient descent" in chain
+
+
 def test_a_what_if_edit_mid_pass_is_undone_by_step_back(qtbot):
     window, session = open_window(qtbot)
     act(window, "step_phase")

@@ -155,6 +155,8 @@ class ChainRulePanel(QWidget):
                      f"(E({w} + h) − E({w} − h)) / 2h ≈ {precise_number(e.finite_difference)}, "
                      f"backpropagation gives {precise_number(e.value)} "
                      f"(relative difference {e.relative_difference:.1e}) {'✓' if ok else '✗'}</p>")
+        if e.note:                      # a step layer on the way (no gradient flows), or kinks
+            parts.append(f"<p style='color:#8a5a00'>⚠ {html.escape(e.note)}</p>")
         return "".join(parts)
 
     def _update_html(self, e, w: str) -> str:
