@@ -149,14 +149,14 @@ class ChainRulePanel(QWidget):
             parts.append(f"<p style='font-size:13pt'>{lhs} = Σ over {e.n_terms} terms "
                          f"∂E/∂net · ∂net/∂{w} = <b>{precise_number(e.value)}</b></p>"
                          f"<p>largest terms (sample, unit, …): {tops}</p>")
+        if e.note:    # a step layer on the way (no gradient flows), or kinks: right under the sum
+            parts.append(f"<p style='color:#8a5a00'>⚠ {html.escape(e.note)}</p>")
         parts.append(self._update_html(e, w))
         ok = e.relative_difference < 1e-5
         parts.append(f"<p style='color:{'#1a7a2e' if ok else '#8a1512'}'>Finite-difference check: "
                      f"(E({w} + h) − E({w} − h)) / 2h ≈ {precise_number(e.finite_difference)}, "
                      f"backpropagation gives {precise_number(e.value)} "
                      f"(relative difference {e.relative_difference:.1e}) {'✓' if ok else '✗'}</p>")
-        if e.note:                      # a step layer on the way (no gradient flows), or kinks
-            parts.append(f"<p style='color:#8a5a00'>⚠ {html.escape(e.note)}</p>")
         return "".join(parts)
 
     def _update_html(self, e, w: str) -> str:
