@@ -48,8 +48,9 @@ class LayerMapsView(QWidget):
         self.plots: dict[str, MosaicPlot] = {}
         self.arrays: dict[str, np.ndarray] = {}
         self.colour: pg.PlotItem | None = None
-        titles = {"input": "input (what the network receives)", "kernel": "kernels  (row: input ch., column: output ch.)",
-                  "net": "net: before the activation", "out": "out: after the activation",
+        # short titles: three mosaics share a row, and a title sets its plot's smallest width
+        titles = {"input": "input (what the network receives)", "kernel": "kernels (in ch. × out ch.)",
+                  "net": "net (before activation)", "out": "out (after activation)",
                   "net=out": "output (no activation)", "pool": "output"}
         for kind in kinds:
             gray = kind == "input"
