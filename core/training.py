@@ -27,7 +27,8 @@ Settings that change while training runs (the GUI edits them live):
 * ``set_batch_size``, ``set_val_split`` and ``set_seed`` apply from the start
   of the next epoch (at once between epochs), so an epoch keeps the batches it
   started with;
-* ``set_optimizer`` applies from the next iteration.
+* ``set_optimizer`` applies from the next iteration;
+* ``set_early_stopping`` applies at the next epoch's end.
 
 A change of validation split, seed or optimizer is recorded in
 ``history.events`` as ``(epoch, text)``, e.g. ``(12, "validation split 0.20 → 0.30")``:
@@ -232,6 +233,20 @@ class Trainer:
         record the switch in ``history.events``."""
         self.history.events.append((self.epoch + 1, f"optimizer {self.optimizer.name} → {optimizer.name}"))
         self.optimizer = optimizer
+
+    def set_early_stopping(self, patience: int | None, restore_best: bool = True) -> None:
+        """Stop after ``patience`` epochs without improvement (None: never), putting back
+        the best epoch's weights if ``restore_best``; checked at each epoch's end.
+
+        The best epoch's weights are kept only while early stopping with restore-best
+        is on. Switched on mid-run, when the best epoch so far was not kept, the
+        best-epoch tracking starts afresh, so restore-best always has what it restores."""
+        if patience is not None:
+            patience = _whole(patience, "patience", 1)
+        restore_best = bool(restore_best)
+        if patience is not None and restore_best and self.best_epoch is not None and self._best_weights is None:
+            self._restart_early_stopping()
+        self.patience, self.restore_best = patience, restore_best
 
     def iterations_until(self, epochs: int) -> int:
         """How many iterations are left until ``epochs`` epochs are complete:

@@ -21,13 +21,14 @@ stepping and apply only in the debugger; NaN/∞ is the trainer's own stop.
 **Settings changed while training runs.** The GUI thread never touches the
 trainer while the worker steps it. Learning rate and the other hyperparameters
 live in ``optimizer.hyper`` (read at every update), dropout rates on the
-layers, epochs and early stopping in plain attributes: each is one assignment
-the next iteration reads. Batch size, validation split, seed and optimizer
-change the trainer's data, generator or optimizer: ``set_batch_size``,
-``set_val_split``, ``set_seed`` and ``set_optimizer`` only *request* the change,
-and the worker applies the requests at the start of its next chunk, between
-iterations (``Trainer.set_…``: the batch size, split and seed from the next
-epoch, the optimizer from the next iteration). :class:`ProcessTrainerJob` sends
+layers and the number of epochs in a plain attribute: each is one assignment
+the next iteration reads. Batch size, validation split, seed, optimizer and
+early stopping change the trainer's data, generator, optimizer or best-epoch
+tracking: ``set_batch_size``, ``set_val_split``, ``set_seed``, ``set_optimizer``
+and ``set_early_stopping`` only *request* the change, and the worker applies
+the requests at the start of its next chunk, between iterations
+(``Trainer.set_…``: the batch size, split and seed from the next epoch, the
+optimizer from the next iteration, early stopping at the next epoch's end). :class:`ProcessTrainerJob` sends
 the same requests to its child with every chunk.
 """
 from __future__ import annotations
@@ -170,8 +171,9 @@ class TrainerJob:
         return self.trainer.optimizer._optimizer
 
     def set_early_stopping(self, patience: int | None, restore_best: bool) -> None:
-        """Change early stopping while training runs (from the next epoch's end on)."""
-        self.trainer.patience, self.trainer.restore_best = patience, restore_best
+        """Change early stopping while training runs (from the next epoch's end on;
+        see ``Trainer.set_early_stopping``)."""
+        self._request("early_stopping", (patience, restore_best))
 
     def set_epochs(self, epochs: int) -> None:
         """Change how many epochs this run trains while it runs (applies at once:
@@ -217,6 +219,8 @@ class TrainerJob:
             t.set_val_split(requests["val_split"])
         if "seed" in requests:
             t.set_seed(requests["seed"])
+        if "early_stopping" in requests:
+            t.set_early_stopping(*requests["early_stopping"])
 
     # --- the worker calls these --------------------------------------------------------
     def advance(self, n: int) -> str | None:

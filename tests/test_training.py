@@ -330,6 +330,30 @@ def test_early_stopping_on_training_loss_judges_the_weights_it_restores():
     assert no_restore.stopped_early and "restored" not in no_restore.message
 
 
+def test_early_stopping_switched_on_mid_run_restores_weights_it_kept():
+    x, y = noisy_line(40, noise=0.1, seed=0)
+    opt = SGD(lr=0.1)
+    t = Trainer(line_net(), opt, x, y, batch_size=8, val_split=0.25)
+    snapshots = {}
+    run_with_snapshots(t, 5, snapshots)
+    assert t.best_epoch == 5                                       # tracked, but its weights not kept
+    t.set_early_stopping(3, restore_best=True)
+    assert t.best_epoch is None and t.best_loss == np.inf          # so the tracking starts afresh
+    opt.lr = 4.0
+    run_with_snapshots(t, 50, snapshots)
+    assert t.stopped_early and t.best_epoch >= 6
+    assert f"weights of epoch {t.best_epoch} are restored" in t.message
+    assert_same_weights(t.net.get_weights(), snapshots[t.best_epoch])
+
+    kept = Trainer(line_net(), SGD(lr=0.1), x, y, batch_size=8, val_split=0.25, patience=3)
+    kept.fit(2)
+    best = kept.best_epoch
+    kept.set_early_stopping(5, restore_best=True)                  # its best weights are kept: nothing forgotten
+    assert kept.best_epoch == best and kept.patience == 5
+    with pytest.raises(ConfigError, match="patience"):
+        kept.set_early_stopping(0)
+
+
 def test_too_large_learning_rate_is_reported_not_crashed():
     x, y = noisy_line(100, seed=0)
     net = Network([Dense(8, activation="relu"), Dense(1)], input_shape=(1,), loss="mse", seed=0)
