@@ -22,7 +22,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (QBrush, QColor, QFont, QPainter, QPainterPath, QPainterPathStroker, QPen,
                            QPolygonF)
-from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsLineItem,
+from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsLineItem,
                                QGraphicsRectItem, QGraphicsScene, QGraphicsSimpleTextItem,
                                QGraphicsView, QLineEdit)
 
@@ -192,6 +192,7 @@ class NetworkDiagram(QGraphicsView):
         self.bias_labels: dict[int, tuple[QGraphicsSimpleTextItem, QPointF]] = {}
         self.loss_terms: dict[int, QGraphicsSimpleTextItem] = {}
         self.loss_label: QGraphicsSimpleTextItem | None = None
+        self.captions: list[QGraphicsSimpleTextItem] = []          # under each column of neurons
         self.mode = "empty"
         #: the in-place weight editor while one is open
         self.editor: QLineEdit | None = None
@@ -210,6 +211,7 @@ class NetworkDiagram(QGraphicsView):
         self.blocks.clear()
         self.bias_labels.clear()
         self.loss_terms.clear()
+        self.captions.clear()
         self.loss_label = None
         s = self.session
         self.names = Names(s.layers, s.input_shape)
@@ -235,7 +237,7 @@ class NetworkDiagram(QGraphicsView):
         sizes = [s.input_shape[0]] + [layer.units_count for layer in s.layers]
         columns = [self._column(n, c) for c, n in enumerate(sizes)]
         top = min(p.y() for col in columns for p in col)
-        caption_y = max(p.y() for col in columns for p in col) + RADIUS + 42   # one line under every column
+        caption_y = max(p.y() for col in columns for p in col) + RADIUS + 62   # under the values of every column
         for j, p in enumerate(columns[0]):
             item = NeuronItem(self.names.unit(-1, j), p, None)
             item.setBrush(QBrush(QColor("#eef2f7")))
@@ -258,13 +260,9 @@ class NetworkDiagram(QGraphicsView):
             box.setToolTip("Bias: a constant input 1 whose weights are this layer's b")
             scene.addItem(box)
             self.bias_labels[li] = (QGraphicsSimpleTextItem("", box), bias_at)
-            head = QGraphicsSimpleTextItem(f"{layer!r}")
-            head.setFont(_font(9))
-            head.setToolTip(activation_tooltip(layer.activation.name))
-            head.setBrush(QBrush(QColor("#555")))
-            r = head.boundingRect()
-            head.setPos(dst[0].x() - r.width() / 2, caption_y)
-            scene.addItem(head)
+            act = layer.activation.name
+            self._caption(f"Dense({layer.units_count})" + ("" if act == "identity" else f"\n{act}"),
+                          QPointF(dst[0].x(), caption_y), f"{layer!r}\n{activation_tooltip(act)}")
         for j, q in enumerate(columns[-1]):
             term = QGraphicsSimpleTextItem("")
             term.setFont(_font(10))
@@ -272,11 +270,22 @@ class NetworkDiagram(QGraphicsView):
             scene.addItem(term)
             self.loss_terms[j] = term
         self._add_loss_label(QPointF(columns[-1][0].x() + RADIUS + 10, columns[-1][-1].y() + 16))
-        head = QGraphicsSimpleTextItem("input")
-        head.setBrush(QBrush(QColor("#555")))
-        r = head.boundingRect()
-        head.setPos(columns[0][0].x() - r.width() / 2, caption_y)
-        scene.addItem(head)
+        self._caption("input", QPointF(columns[0][0].x(), caption_y), "The input values x of the sample shown")
+
+    def _caption(self, text: str, at: QPointF, tooltip: str) -> None:
+        """A column's caption, centred under ``at``, drawn at the same size on screen however
+        far a big network is zoomed out to fit (it ignores the view's scaling)."""
+        anchor = QGraphicsRectItem(0, 0, 0, 0)
+        anchor.setPen(QPen(Qt.NoPen))
+        anchor.setFlag(QGraphicsItem.ItemIgnoresTransformations)
+        anchor.setPos(at)
+        label = QGraphicsSimpleTextItem(text, anchor)
+        label.setFont(_font(9))
+        label.setBrush(QBrush(QColor("#555")))
+        label.setToolTip(tooltip)
+        label.setPos(-label.boundingRect().width() / 2, 0)
+        self.scene().addItem(anchor)
+        self.captions.append(label)
 
     def _add_edge(self, layer, param, index, a, b, dashed=False) -> None:
         edge = EdgeItem(a, b, Selection(layer, param, index), dashed)
