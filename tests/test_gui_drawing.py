@@ -143,3 +143,22 @@ def test_a_child_process_sends_a_due_snapshot_with_its_answer_to_the_chunk():
         assert snap.iteration == 3 and snap.weights is not None
     finally:
         job.close()
+
+
+def test_column_captions_keep_their_screen_size_when_a_big_network_is_zoomed_out(qtbot):
+    from desktop_app.panels.diagram import NetworkDiagram
+    session = SessionController()
+    session.load_template("circle_mlp")
+    diagram = NetworkDiagram(session)
+    qtbot.addWidget(diagram)
+    diagram.resize(540, 420)
+    diagram.show()
+    qtbot.waitExposed(diagram)
+    diagram.fit()
+    assert diagram.transform().m11() < 0.8                       # 8 units a column: zoomed out
+    on_screen = sorted(((c.deviceTransform(diagram.viewportTransform()).mapRect(c.boundingRect()), c.text())
+                        for c in diagram.captions), key=lambda pair: pair[0].left())
+    assert [text for _, text in on_screen] == ["input", "Dense(8)\ntanh", "Dense(8)\ntanh", "Dense(2)\nsoftmax"]
+    for rect, text in on_screen:
+        assert rect.height() >= 2 * 12 if "\n" in text else rect.height() >= 12     # 9 pt lines, not shrunk
+    assert all(a.right() < b.left() for (a, _), (b, _) in zip(on_screen, on_screen[1:]))   # no overlap
