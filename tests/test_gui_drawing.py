@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QWidget
 from core import Dense, Network
 from core.optimizers import SGD
 from desktop_app.panels.conv_inspector import ConvInspector
+from desktop_app.panels.diagram import NetworkDiagram
 from desktop_app.panels.histogram_panel import BINS, TOP, HistogramPanel
 from desktop_app.panels.matrix_plot import MatrixPlot, colour_limit
 from desktop_app.panels.mosaic import MosaicPlot, pack_tiles
@@ -79,13 +80,18 @@ def deep_session():
     return s
 
 
+def shown(qtbot, widget, width: int, height: int):
+    """``widget`` at that size, on screen (offscreen here) and owned by the test."""
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
 def test_histograms_keep_their_range_and_redraw_rows_scrolled_into_view(qtbot):
     session = deep_session()
-    panel = HistogramPanel(session)
-    qtbot.addWidget(panel)
-    panel.resize(600, 300)
-    panel.show()
-    qtbot.waitExposed(panel)
+    panel = shown(qtbot, HistogramPanel(session), 600, 300)
     panel.refresh()
     first, last = panel.keys[0], panel.keys[-1]
     x, counts = panel.value_curves[first].getData()
@@ -146,14 +152,9 @@ def test_a_child_process_sends_a_due_snapshot_with_its_answer_to_the_chunk():
 
 
 def test_column_captions_keep_their_screen_size_when_a_big_network_is_zoomed_out(qtbot):
-    from desktop_app.panels.diagram import NetworkDiagram
     session = SessionController()
     session.load_template("circle_mlp")
-    diagram = NetworkDiagram(session)
-    qtbot.addWidget(diagram)
-    diagram.resize(540, 420)
-    diagram.show()
-    qtbot.waitExposed(diagram)
+    diagram = shown(qtbot, NetworkDiagram(session), 540, 420)
     diagram.fit()
     assert diagram.transform().m11() < 0.8                       # 8 units a column: zoomed out
     on_screen = sorted(((c.deviceTransform(diagram.viewportTransform()).mapRect(c.boundingRect()), c.text())
