@@ -15,6 +15,8 @@ window, its cell at (p, q).
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from ..errors import ShapeError
@@ -99,27 +101,44 @@ class MaxPool2D(_WindowPool):
         return out, {"x": x, "out": out, "argmax": argmax}
 
     def backward(self, dout, cache):
-        x, argmax = cache["x"], cache["argmax"]
-        overlapping = self.stride[0] < self.size[0] or self.stride[1] < self.size[1]
-        # windows that tile x exactly write every cell once below: no need to zero it first
-        tiled = self.stride == self.size and x.shape[2] % self.size[0] == 0 and x.shape[3] % self.size[1] == 0
-        dx = np.empty_like(x) if tiled else np.zeros_like(x)
-        won = np.empty(argmax.shape, dtype=bool)   # reused for every offset, as in forward
-        for k, view in self.window_cells(dx):
-            np.equal(argmax, k, out=won)
-            if overlapping:                      # a cell may win several windows: add up
-                view += dout * won
-            else:                                # each cell is in one window at most: write
-                np.multiply(dout, won, out=view)
+        x = cache["x"]
+        winner = self.winner_index(x.shape, cache["argmax"])
+        if self.stride[0] < self.size[0] or self.stride[1] < self.size[1]:
+            # overlapping windows may share a winner: bincount adds up what each one sends
+            dx = np.bincount(winner.ravel(), weights=dout.ravel(), minlength=x.size)
+            return dx.reshape(x.shape).astype(dout.dtype, copy=False), {}
+        dx = np.zeros_like(x)
+        dx.ravel()[winner] = dout                # each cell wins one window at most
         return dx, {}
+
+    def winner_index(self, x_shape, argmax) -> np.ndarray:
+        """For each window (N, C, H', W'), the flat index into x of the cell that won:
+        the window's top-left cell plus the winner's offset (p·W + q for k = p·pw + q)."""
+        origin, offsets = _window_origins(tuple(x_shape), self.size, self.stride)
+        return origin + offsets[argmax]
 
     def winners(self, cache) -> np.ndarray:
         """Boolean mask of the input's shape: True on every cell that won a window."""
-        x, argmax = cache["x"], cache["argmax"]
-        mask = np.zeros(x.shape, dtype=bool)
-        for k, view in self.window_cells(mask):
-            view |= argmax == k
+        mask = np.zeros(cache["x"].shape, dtype=bool)
+        mask.ravel()[self.winner_index(mask.shape, cache["argmax"])] = True
         return mask
+
+
+@lru_cache(maxsize=32)
+def _window_origins(x_shape, size, stride) -> tuple[np.ndarray, np.ndarray]:
+    """``(origin, offsets)`` for windows of ``size`` moved by ``stride`` over x (N, C, H, W):
+    origin (N, C, H', W') is the flat index of each window's top-left cell, offsets[k]
+    how far cell k = p·pw + q of a window lies from it (p·W + q). Read-only, shared by
+    every call with the same shapes."""
+    n, c, h, w = x_shape
+    (ph, pw), (sh, sw) = size, stride
+    ho, wo = output_size(h, ph, sh), output_size(w, pw, sw)
+    origin = (np.arange(n * c).reshape(n, c, 1, 1) * (h * w)
+              + (np.arange(ho) * (sh * w)).reshape(ho, 1) + np.arange(wo) * sw)
+    offsets = np.array([p * w + q for p in range(ph) for q in range(pw)])
+    origin.setflags(write=False)
+    offsets.setflags(write=False)
+    return origin, offsets
 
 
 class AvgPool2D(_WindowPool):
