@@ -126,7 +126,9 @@ class Optimizer:
                         # refcount 3 = the layer's dict, `w` and getrefcount's argument: no view,
                         # record or other name holds w, so no one can see it change
                         alone = sys.getrefcount(w) == 3 and w.base is None
-                        params.set_array(name, update((i, name), w, g, out=w if alone else None))
+                        new = update((i, name), w, g, out=w if alone else None)
+                        if new is not w:
+                            params.set_array(name, new)
 
     def update(self, key, w: np.ndarray, g, out: np.ndarray | None = None) -> np.ndarray:
         """The new value of one parameter ``w`` given its gradient ``g``: a new array,
