@@ -13,12 +13,12 @@ when other work keeps the machine's cores busy.
     .venv/bin/python benchmarks/engine_vs_torch.py --repeats 5 --seconds 0.1 --only lenet
     .venv/bin/python benchmarks/engine_vs_torch.py --keep-memory 256   # see docs/performance.md
 
-``--keep-memory MiB`` asks glibc's malloc to serve arrays up to 32 MiB from its
-heap and to keep up to MiB of freed memory instead of handing it back to the
-kernel (``mallopt`` M_MMAP_THRESHOLD and M_TRIM_THRESHOLD), for the whole
-process: LayerLab and PyTorch alike. At batch 64 a LayerLab step allocates
-~20 MB of fresh arrays; without it most of that memory is page-faulted in anew
-every step. Without the flag the process runs as LayerLab ships.
+``--keep-memory MiB`` calls ``core.keep_freed_memory(MiB)`` first, for the
+whole process (LayerLab and PyTorch alike), as the LayerLab app does at start:
+freed memory is kept for reuse instead of being page-faulted in anew every step
+(see ``core/memory.py`` and ``benchmarks/freed_memory.py``). A process that has
+loaded PyTorch rarely page-faults anyway; without the flag the process runs as
+Python starts it.
 
 PyTorch is NOT a LayerLab dependency, only this benchmark's:
 ``.venv/bin/pip install torch==2.13.0``. Without it the torch columns are
@@ -42,7 +42,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core import Conv2D, Dense, Flatten, MaxPool2D, Network  # noqa: E402
+from core import Conv2D, Dense, Flatten, MaxPool2D, Network, keep_freed_memory  # noqa: E402
 from core.optimizers import SGD  # noqa: E402
 
 try:
@@ -170,22 +170,6 @@ def time_per_step(step, n: int) -> float:
     return (time.perf_counter() - t0) / n
 
 
-def keep_freed_memory(mib: int) -> str:
-    """Tune glibc's malloc for this process; returns a line for the report."""
-    m_trim_threshold, m_mmap_threshold = -1, -3          # from glibc's <malloc.h>
-    mmap_mib = min(mib, 32)                               # glibc's largest mmap threshold
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        ok = (libc.mallopt(m_mmap_threshold, mmap_mib * 2**20) == 1
-              and libc.mallopt(m_trim_threshold, mib * 2**20) == 1)
-    except (OSError, AttributeError):
-        ok = False
-    if not ok:
-        return "--keep-memory needs glibc; not applied"
-    return (f"malloc: arrays up to {mmap_mib} MiB from the heap, up to {mib} MiB of freed memory kept "
-            f"(M_MMAP_THRESHOLD, M_TRIM_THRESHOLD) for this whole process")
-
-
 def machine_info() -> list[str]:
     lines = [f"python {platform.python_version()}, numpy {np.__version__}, "
              f"torch {torch.__version__ if torch else 'not installed'}",
@@ -235,7 +219,9 @@ def main(argv=None) -> int:
                         help="keep this much freed memory in the process (glibc mallopt); 0: as shipped")
     args = parser.parse_args(argv)
     if args.keep_memory:
-        print(keep_freed_memory(args.keep_memory))
+        kept = keep_freed_memory(args.keep_memory)
+        print(f"core.keep_freed_memory({args.keep_memory}): " + ("applied to this whole process" if kept
+              else "not applied (needs glibc)"))
     if torch is not None:
         torch.set_num_threads(args.torch_threads)
     else:

@@ -4,6 +4,7 @@ from .debugger import Debugger
 from .errors import ConfigError, DataError, InputError, LayerLabError, ShapeError
 from .layers import (Activation, AvgPool2D, Conv2D, Dense, Dropout, Flatten, GlobalAvgPool2D, Layer,
                      MaxPool2D)
+from .memory import keep_freed_memory
 from .network import Network
 from .optimizers import (OPTIMIZERS, SGD, Adadelta, Adagrad, Adam, Momentum, Optimizer, RMSProp,
                          optimizer_from_spec)
@@ -17,4 +18,4 @@ __all__ = ["Debugger", "Network", "Layer", "Dense", "Activation",
            "save_project", "load_project", "Project",
            "Optimizer", "SGD", "Momentum", "Adagrad", "Adadelta", "Adam", "RMSProp",
            "OPTIMIZERS", "optimizer_from_spec",
-           "Trainer", "History", "TEMPLATES", "Template"]
+           "Trainer", "History", "TEMPLATES", "Template", "keep_freed_memory"]

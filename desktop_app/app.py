@@ -16,6 +16,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from core.errors import LayerLabError
+from core.memory import keep_freed_memory
 from core.project_file import load_project
 
 from .main_window import MainWindow
@@ -117,6 +118,7 @@ def main(argv=None) -> int:
     except UsageError as e:
         print(e, file=sys.stderr)
         return 2
+    keep_freed_memory()         # training steps reuse freed memory instead of page-faulting it back
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)

@@ -572,8 +572,10 @@ def _child_snapshot(job: TrainerJob, optimizer_version: int) -> TrainingSnapshot
 
 def child_main(fd: int) -> None:
     """The child process: receive the work, rebuild the network and optimizer, then serve requests."""
+    from core.memory import keep_freed_memory
     from core.network import Network
     from core.optimizers import optimizer_from_spec
+    keep_freed_memory()         # a fresh interpreter: ask again, as the app does at start
     conn = Connection(fd)
     try:
         payload = conn.recv()
