@@ -53,7 +53,7 @@ EVENT_PEN = pg.mkPen((150, 150, 150), style=Qt.DotLine)
 #: event labels sit beside their line (on the side facing the middle of the plot), on one of
 #: three heights in turn, so events close together do not cover each other's labels; all
 #: are above the "best epoch" label and below the one-row legend at the top
-EVENT_LABEL_HEIGHTS = (0.62, 0.45, 0.28)
+EVENT_LABEL_HEIGHTS = (0.5, 0.35, 0.2)
 EVENT_LABEL = {"color": (220, 220, 220), "fill": pg.mkBrush(0, 0, 0, 200)}
 #: how an event's text is shortened for its label on the plot
 EVENT_SHORT = (("validation split ", "split "), ("optimizer ", ""))
