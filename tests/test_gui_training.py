@@ -366,6 +366,8 @@ def test_split_seed_and_optimizer_changed_while_training_reach_the_worker(qtbot)
     qtbot.waitUntil(lambda: job.trainer.epoch > job.trainer.history.events[0][0], timeout=5000)
     assert len(job.trainer.x_val) == 60 and len(job.trainer.x_train) == 140
     assert job.trainer.seed == 7 and job.optimizer is momentum
+    # the GUI's timer keeps firing while the worker trains (the run has a million epochs to go)
+    qtbot.waitUntil(lambda: sum(ticks) >= 3, timeout=5000)
     panel.epochs.setValue(job.trainer.epoch + 2)
     wait_finished(qtbot, live)
     timer.stop()
@@ -382,7 +384,6 @@ def test_split_seed_and_optimizer_changed_while_training_reach_the_worker(qtbot)
     assert sorted(lines[0].label.toPlainText() for lines in panel.event_lines) == [
         "Adam → Momentum", "seed 0 → 7", "split 0.20 → 0.30"]                # short labels on the plot
     assert loss_line in panel.loss_plot.items and acc_line in panel.acc_plot.items
-    assert sum(ticks) >= 3                             # the GUI's timer kept firing while the worker trained
     panel.val_split.setValue(0.5)                                          # no run: nothing to tell
     assert len(live.history["events"]) == 3
 
