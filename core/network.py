@@ -45,6 +45,8 @@ class Network:
         self.loss: Loss = get_loss(loss)
         self.seed = check_seed(seed)
         self.rng = np.random.default_rng(self.seed)
+        #: how many samples the last forward pass with caches had (optimizers read it)
+        self.last_batch_size = 0
         self._layers: tuple[Layer, ...] = ()
         self.shapes: list[tuple[int, ...]] = []
         if isinstance(layers, (Layer, str)) or not hasattr(layers, "__iter__"):
@@ -182,6 +184,7 @@ class Network:
         at its logits: ``out`` is then the last layer's ``net`` and its cache has
         no ``"out"``: all the loss and backward need, one softmax fewer."""
         out, caches = self.check_input(x), []
+        self.last_batch_size = len(out)
         last = len(self._layers) - 1
         for i, layer in enumerate(self._layers):
             if logits and i == last:

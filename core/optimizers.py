@@ -19,9 +19,10 @@ and a parameter that something besides its layer refers to (a view, a debugger
 record, a GUI snapshot, a variable in a notebook) gets a new array, bound with
 ``layer.params.set_array``, so what they hold never changes. Only a parameter
 that nothing but its layer refers to (checked with ``sys.getrefcount``) is
-updated in its own memory, as ``torch.optim`` updates in place: a plain
-training loop then allocates no weight arrays and keeps the CPU cache for the
-rest of the step (≈ 4 % of a float64 batch-1 step of the 784-128-64-10 MLP).
+updated in its own memory after a batch of one, as ``torch.optim`` updates in
+place: a plain training loop then allocates no weight arrays and keeps the CPU
+cache for the rest of the step (≈ 4 % of a float64 batch-1 step of the
+784-128-64-10 MLP). After larger batches a new array is faster (see ``step``).
 Float32 parameters stay float32: hyperparameters are Python floats, which numpy
 does not let upcast an array.
 """
@@ -117,6 +118,10 @@ class Optimizer:
             raise ShapeError(f"{self.name}.step got gradients for {len(grads)} layers, "
                              f"but the network has {len(layers)}.")
         update = self.update
+        # In place only after a batch of one: at larger batches numpy's matrix products run on
+        # several cores, which then all hold θ in their caches, and writing into θ makes each
+        # core give its copy up — slower than a new array (2× for the MLP's 784×128 at batch 64).
+        in_place = getattr(net, "last_batch_size", 0) == 1
         for i, (layer, layer_grads) in enumerate(zip(layers, grads)):
             if layer_grads:
                 params, frozen = layer.params, layer.frozen
@@ -125,7 +130,7 @@ class Optimizer:
                         w = params[name]
                         # refcount 3 = the layer's dict, `w` and getrefcount's argument: no view,
                         # record or other name holds w, so no one can see it change
-                        alone = sys.getrefcount(w) == 3 and w.base is None
+                        alone = in_place and sys.getrefcount(w) == 3 and w.base is None
                         new = update((i, name), w, g, out=w if alone else None)
                         if new is not w:
                             params.set_array(name, new)

@@ -6,6 +6,7 @@ to it shows the arithmetic. ``run`` feeds a fixed gradient sequence through
 """
 import copy
 import json
+import weakref
 
 import numpy as np
 import pytest
@@ -173,6 +174,7 @@ def three_steps(net, opt, x, y, hold=None):
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
 def test_a_parameter_no_one_else_holds_is_updated_in_its_own_memory_with_the_same_numbers(name):
     net, x, y = tiny_net()
+    x, y = x[:1], y[:1]                          # in place after a batch of one
     held_net = copy.deepcopy(net)
     start = [data_address(p) for layer in net.layers for p in layer.params.values()]
     opt, held_opt = OPTIMIZERS[name](lr=0.1), OPTIMIZERS[name](lr=0.1)
@@ -188,6 +190,17 @@ def test_a_parameter_no_one_else_holds_is_updated_in_its_own_memory_with_the_sam
     for layer, held_layer in zip(net.layers, held_net.layers):
         for k in layer.params:
             np.testing.assert_array_equal(layer.params[k], held_layer.params[k])
+
+
+def test_after_a_larger_batch_every_update_is_a_new_array():
+    # several cores read θ in a batch's matrix products: a new array is then faster
+    net, x, y = tiny_net()
+    originals = [weakref.ref(p) for layer in net.layers for p in layer.params.values()]  # holds nothing
+    three_steps(net, SGD(lr=0.5), x, y)
+    assert all(ref() is None for ref in originals)          # each was replaced, then freed
+    single = [weakref.ref(p) for layer in net.layers for p in layer.params.values()]
+    three_steps(net, SGD(lr=0.5), x[:1], y[:1])
+    assert all(ref() is not None for ref in single)         # after batches of one: the same arrays
 
 
 def test_an_array_someone_holds_or_views_is_never_written():
