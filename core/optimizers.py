@@ -71,8 +71,10 @@ class Optimizer:
     def __new__(cls, *args, **hyper):
         # A setting the optimizer does not have (SGD(momentum=0.9)) gets a message that
         # names the ones it has, rather than Python's bare "unexpected keyword argument".
-        known = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
-        unknown = [name for name in hyper if name not in known]
+        params = inspect.signature(cls.__init__).parameters
+        known = [p for p in params if p != "self"]
+        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        unknown = [] if takes_any else [name for name in hyper if name not in known]
         if unknown:
             hint = " For gradient descent with momentum use Momentum(lr=..., momentum=0.9)." \
                 if cls.__name__ == "SGD" and "momentum" in unknown else ""

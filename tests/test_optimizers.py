@@ -399,3 +399,11 @@ def test_defaults_are_those_of_torch_optim():
     assert Adadelta().hyper == {"lr": 1.0, "rho": 0.9, "eps": 1e-6}
     assert Adam().hyper == {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8}
     assert RMSProp().hyper == {"lr": 1e-2, "alpha": 0.99, "eps": 1e-8, "momentum": 0.0, "centered": False}
+
+
+def test_a_subclass_that_takes_any_keyword_is_not_second_guessed():
+    class Noted(SGD):
+        def __init__(self, lr=0.1, **notes):
+            super().__init__(lr=lr)
+            self.notes = notes
+    assert Noted(lr=0.2, source="lecture").notes == {"source": "lecture"}
