@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import statistics
 import subprocess
 import sys
@@ -44,7 +45,7 @@ def core_at(rev: str, folder: Path):
     """Import ``core`` as it was at ``rev`` under the name ``core_at_rev``."""
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "core"], check=True,
                              capture_output=True).stdout
-    with tarfile.open(fileobj=__import__("io").BytesIO(archive)) as tar:
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(folder, filter="data")
     (folder / "core").rename(folder / "core_at_rev")
     sys.path.insert(0, str(folder))

@@ -188,12 +188,8 @@ class Trainer:
         An epoch keeps the batches it started with, so ``batches_per_epoch`` and
         the epoch's seeded shuffle stay consistent; the rows each later epoch
         visits are the same for any batch size (one permutation per epoch)."""
-        batch_size = _whole(batch_size, "batch_size", 1)
-        if self.batch == 0:
-            self._apply_batch_size(batch_size)
-            self._next_batch_size = None
-        else:
-            self._next_batch_size = batch_size
+        self._next_batch_size = _whole(batch_size, "batch_size", 1)
+        self._apply_waiting_changes_between_epochs()
 
     def set_val_split(self, fraction: float) -> None:
         """Hold out ``fraction`` of the samples for validation from the next epoch on
@@ -208,11 +204,8 @@ class Trainer:
         are forgotten; restore-best then restores the best weights since the change).
         Raises ConfigError if ``fraction`` is not in [0, 1) or leaves no training sample."""
         held_out_count(len(self._x_all), fraction)
-        if self.batch == 0:
-            self._apply_val_split(float(fraction))
-            self._next_val_split = None
-        else:
-            self._next_val_split = float(fraction)
+        self._next_val_split = float(fraction)
+        self._apply_waiting_changes_between_epochs()
 
     def set_seed(self, seed: int) -> None:
         """Shuffle the batches with a new ``np.random.default_rng(seed)`` from the next
@@ -220,12 +213,8 @@ class Trainer:
 
         The held-out validation samples stay as they are: the seed picks them only
         when the trainer is built. Raises ConfigError for a seed that is not a whole number ≥ 0."""
-        seed = _whole(seed, "seed", 0)
-        if self.batch == 0:
-            self._apply_seed(seed)
-            self._next_seed = None
-        else:
-            self._next_seed = seed
+        self._next_seed = _whole(seed, "seed", 0)
+        self._apply_waiting_changes_between_epochs()
 
     def set_optimizer(self, optimizer) -> None:
         """Update the weights with ``optimizer`` from the next iteration on, with the
@@ -292,6 +281,12 @@ class Trainer:
         self.history.events.append((self.epoch + 1, f"seed {self.seed} → {seed}"))
         self.seed = seed
         self.rng = np.random.default_rng(seed)
+
+    def _apply_waiting_changes_between_epochs(self) -> None:
+        """A change asked for between epochs applies at once; one asked for during an
+        epoch waits for its end (``_apply_waiting_changes``)."""
+        if self.batch == 0:
+            self._apply_waiting_changes()
 
     def _apply_waiting_changes(self) -> None:
         """At the end of an epoch: the batch size, split and seed asked for during it."""
