@@ -11,6 +11,7 @@ neither page-faults (as in a process that has loaded PyTorch, where
 
     .venv/bin/python benchmarks/ab_engine.py HEAD~3
     .venv/bin/python benchmarks/ab_engine.py 5709e88 --repeats 21
+    .venv/bin/python benchmarks/ab_engine.py HEAD --only LeNet --batches 1 --dtypes float64
 """
 from __future__ import annotations
 
@@ -78,6 +79,9 @@ def main(argv=None) -> int:
     parser.add_argument("rev", help="the git revision to compare the working tree with")
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--seconds", type=float, default=0.1, help="about how long one repeat runs")
+    parser.add_argument("--only", default="", help="run only networks whose name contains this text")
+    parser.add_argument("--batches", default="1,64", help="batch sizes, comma-separated")
+    parser.add_argument("--dtypes", default="float32,float64")
     args = parser.parse_args(argv)
     import core as new
     with tempfile.TemporaryDirectory() as folder:
@@ -87,9 +91,9 @@ def main(argv=None) -> int:
                 side.keep_freed_memory()
         print(f"working tree against {args.rev}: median of {args.repeats} paired ratios new / old "
               f"(< 1: the working tree is faster)")
-        for name in NETWORKS:
-            for batch in (1, 64):
-                for dtype in (np.float32, np.float64):
+        for name in (n for n in NETWORKS if args.only in n):
+            for batch in (int(b) for b in args.batches.split(",")):
+                for dtype in (np.dtype(d).type for d in args.dtypes.split(",")):
                     a, b = training_step(old, name, batch, dtype), training_step(new, name, batch, dtype)
                     seconds_per_step(a, 3)
                     n = max(3, int(args.seconds / seconds_per_step(b, 3)))

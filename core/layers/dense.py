@@ -55,10 +55,12 @@ class Dense(WithActivation, Layer):
         """{"W": ∂E/∂W, "b": ∂E/∂b} from δ = ∂E/∂net."""
         x = cache["x"]
         if x.shape[0] == 1:
-            # Batch of one: xᵀ (in, 1) times δ (1, units) is an outer product. einsum writes it
-            # row by row without a GEMM of inner size 1 and ~1/3 faster than broadcasting
-            # x.T * δ (the same products); δ[0] is already the sum over the batch.
-            return {"W": np.einsum("ni,nj->ij", x, delta), "b": delta[0]}
+            # Batch of one: xᵀ (in, 1) times δ (1, units) is an outer product, each entry one
+            # product x_i·δ_j. np.dot writes it 10–65 % faster than einsum (less Python around
+            # the call; the gap is widest for small layers) and 1.7× faster than broadcasting
+            # x.T * δ, with the same bits; `@` (matmul) takes a GEMM path 2–3× slower for an
+            # inner size of 1. δ[0] is already the sum over the batch.
+            return {"W": np.dot(x.T, delta), "b": delta[0]}
         return {"W": x.T @ delta, "b": delta.sum(axis=0)}
 
     def units(self, output_shape):

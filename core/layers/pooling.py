@@ -86,6 +86,9 @@ class MaxPool2D(_WindowPool):
     def forward(self, x, training=False, rng=None):
         _check_images(x, "MaxPool2D")
         cells = self.window_cells(x)
+        if len(cells) == 4:
+            out, argmax = _max_of_four(*(view for _, view in cells), self._offset_dtype)
+            return out, {"x": x, "out": out, "argmax": argmax}
         out = cells[0][1].copy()
         argmax = np.zeros(out.shape, dtype=self._offset_dtype)
         # one mask array reused for every offset: at batch 1 an allocation costs about as
@@ -122,6 +125,28 @@ class MaxPool2D(_WindowPool):
         mask = np.zeros(cache["x"].shape, dtype=bool)
         mask.ravel()[self.winner_index(mask.shape, cache["argmax"])] = True
         return mask
+
+
+def _max_of_four(c0, c1, c2, c3, offset_dtype) -> tuple[np.ndarray, np.ndarray]:
+    """``(out, argmax)`` for windows of four cells (2×2, the usual pooling), given as
+    four views (N, C, H', W') in offset order k = 0..3: a knockout, c0 against c1 and
+    c2 against c3, then the two winners. Each match is won by the later cell only when
+    it is strictly larger, so a tie goes to the first cell, as in the general loop;
+    11 numpy calls instead of the loop's 15 (about a quarter of the time at batch 1)."""
+    right_1 = np.greater(c1, c0)           # c1 beats c0
+    right_2 = np.greater(c3, c2)           # c3 beats c2
+    out = np.maximum(c0, c1)
+    second = np.maximum(c2, c3)
+    later = np.greater(second, out)        # the c2/c3 pair wins
+    np.maximum(out, second, out=out)
+    # argmax = 2·later + (right_2 if later else right_1), the choice without branches:
+    # right_1 ^ (later & (right_1 ^ right_2))
+    chosen = np.bitwise_xor(right_1, right_2)
+    np.bitwise_and(chosen, later, out=chosen)
+    np.bitwise_xor(chosen, right_1, out=chosen)
+    argmax = np.add(later, later, dtype=offset_dtype)
+    argmax += chosen
+    return out, argmax
 
 
 @lru_cache(maxsize=32)
