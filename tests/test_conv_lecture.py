@@ -100,6 +100,23 @@ def test_max_pool_gradient_goes_to_the_winner_only():
     np.testing.assert_array_equal(dx[0, 0], pool.winners(cache)[0, 0].astype(float))
 
 
+POOLS = [((2, 2), None), ((2, 2), 1), ((1, 4), None), ((3, 3), 2), ((2, 3), (1, 2))]
+
+
+@pytest.mark.parametrize("size, stride", POOLS, ids=[f"{s}-{t}" for s, t in POOLS])
+def test_max_pool_matches_a_naive_loop_first_cell_winning_ties(size, stride):
+    # Small integers give many ties; the winner must be the first cell of the window
+    # (row by row) that holds the maximum, whichever way the layer computes it.
+    pool = MaxPool2D(size, stride)
+    x = np.random.default_rng(4).integers(0, 3, size=(2, 3, 8, 9)).astype(float)
+    out, cache = pool.forward(x)
+    (ph, pw), (sh, sw) = pool.size, pool.stride
+    for n, c, i, j in np.ndindex(out.shape):
+        window = x[n, c, i * sh:i * sh + ph, j * sw:j * sw + pw].ravel()
+        assert out[n, c, i, j] == window.max()
+        assert cache["argmax"][n, c, i, j] == np.argmax(window)      # np.argmax: the first maximum
+
+
 def test_vertical_edge_filter_matches_a_naive_loop():
     image = np.random.default_rng(0).integers(0, 3, size=(1, 1, 8, 8)).astype(float)
     layer = edge_layer(VERTICAL_EDGE)
