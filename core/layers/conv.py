@@ -125,16 +125,18 @@ class Conv2D(WithActivation, Layer):
         cols = patches(x_pad, kh, kw, self.stride)                    # a view, nothing copied
         ho, wo = cols.shape[-2:]
         kernel = self.kernel().reshape(self.filters, -1)               # (out_ch, C·kh·kw)
-        net = np.empty((n, self.filters, ho * wo), dtype=np.result_type(x, kernel))
         chunks = sample_chunks(cols)
-        for chunk in chunks:
-            copied = columns(cols[chunk])                              # (chunk, C·kh·kw, H'·W')
-            np.matmul(kernel, copied, out=net[chunk])                  # (chunk, out_ch, H'·W')
         if len(chunks) == 1:
             # Small batch, one chunk: keep the copy (same shape and values as the view) so
             # that backward's columns(cols) is a free reshape instead of a second copy.
+            copied = columns(cols)                                     # (N, C·kh·kw, H'·W')
+            net = kernel @ copied                                      # (N, out_ch, H'·W')
             cols = copied.reshape(cols.shape)
             cols.flags.writeable = False
+        else:
+            net = np.empty((n, self.filters, ho * wo), dtype=np.result_type(x, kernel))
+            for chunk in chunks:
+                np.matmul(kernel, columns(cols[chunk]), out=net[chunk])
         net += self.params["b"][:, None]
         net = net.reshape(n, self.filters, ho, wo)
         out = net if self.activation.name == "identity" else self.activation.forward(net)
