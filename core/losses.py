@@ -15,6 +15,8 @@ each sample, e.g. E_o1 and E_o2) and ``grad(out, y)`` (∂E/∂out, shape of out
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from .errors import ConfigError, InputError, ShapeError
@@ -90,13 +92,13 @@ class CrossEntropy(Loss):
         if y.ndim == 1 and z.ndim == 2 and y.shape[0] == z.shape[0]:
             if y.dtype.kind not in "iu" and not np.all(y == np.round(y)):
                 raise InputError("Integer class labels must be whole numbers.")
-            labels = y.astype(np.intp)
-            if labels.min(initial=0) < 0 or labels.max(initial=0) >= z.shape[1]:
-                raise InputError(f"Class labels must lie in 0..{z.shape[1] - 1} for {z.shape[1]} outputs; "
+            labels = y.astype(np.intp, copy=False)
+            k = z.shape[1]
+            # Read as unsigned, a negative label is huge: one max() finds both kinds of bad label.
+            if labels.size and labels.view(np.uintp).max() >= k:
+                raise InputError(f"Class labels must lie in 0..{k - 1} for {k} outputs; "
                                  f"got {labels.min()}..{labels.max()}.")
-            onehot = np.zeros(z.shape, dtype=z.dtype)
-            onehot[np.arange(z.shape[0]), labels] = 1.0
-            return onehot
+            return _identity(k, z.dtype)[labels]            # row i of the identity is one-hot for i
         return super().check(z, y)
 
     @staticmethod
@@ -126,6 +128,14 @@ class CrossEntropy(Loss):
         e -= y
         e /= z.shape[0]
         return value, e
+
+
+@lru_cache(maxsize=8)
+def _identity(k: int, dtype) -> np.ndarray:
+    """The k×k identity matrix, read-only and shared: its rows are the one-hot labels."""
+    eye = np.eye(k, dtype=dtype)
+    eye.flags.writeable = False
+    return eye
 
 
 LOSSES = {cls.name: cls for cls in (HalfSSE, MSE, CrossEntropy)}

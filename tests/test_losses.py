@@ -56,6 +56,8 @@ def test_cross_entropy_stays_finite_for_huge_logits():
 @pytest.mark.parametrize("name, out, y, error, words", [
     ("mse", OUT, np.array([[0.1, 0.2, 0.3]]), ShapeError, "one target per output"),
     ("cross_entropy", np.zeros((2, 3)), np.array([0, 3]), InputError, "must lie in 0..2 for 3 outputs"),
+    ("cross_entropy", np.zeros((2, 3)), np.array([-1, 2]), InputError, r"must lie in 0..2 .*got -1..2"),
+    ("cross_entropy", np.zeros((2, 3)), np.array([2.0, -1.0]), InputError, r"must lie in 0..2 .*got -1..2"),
     ("cross_entropy", np.zeros((2, 3)), np.array([0.5, 1.0]), InputError, "whole numbers"),
 ])
 def test_bad_targets(name, out, y, error, words):

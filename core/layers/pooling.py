@@ -110,7 +110,7 @@ class MaxPool2D(_WindowPool):
             # overlapping windows may share a winner: bincount adds up what each one sends
             dx = np.bincount(winner.ravel(), weights=dout.ravel(), minlength=x.size)
             return dx.reshape(x.shape).astype(dout.dtype, copy=False), {}
-        dx = np.zeros_like(x)
+        dx = np.zeros(x.shape, x.dtype)          # (np.zeros_like is slower: Python around two calls)
         dx.ravel()[winner] = dout                # each cell wins one window at most
         return dx, {}
 
