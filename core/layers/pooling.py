@@ -7,9 +7,11 @@ for a (ph, pw) window moved by a (sh, sw) stride (the stride defaults to the
 window size: windows that touch but do not overlap). Rows or columns left over
 at the bottom/right, where no whole window fits, are ignored.
 
-Both kinds are computed as ph·pw strided slices of ``x``, one per offset (p, q)
+Both kinds work on ph·pw arrays of shape (N, C, H', W'), one per offset (p, q)
 inside the window: ``x[:, :, p::sh, q::sw]`` (cut to H'×W') holds, for every
-window, its cell at (p, q).
+window, its cell at (p, q). Average pooling uses these strided slices as they
+are (``window_cells``); max pooling first copies them into one contiguous stack
+(``window_stack``), which its dozen comparisons then read much faster.
 
 :class:`GlobalAvgPool2D` averages each whole channel: (N, C, H, W) → (N, C).
 """
@@ -20,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..errors import ShapeError
-from ..im2col import output_size
+from ..im2col import output_size, patches
 from .base import Layer
 from .conv import collapse_pair, size_pair
 
@@ -58,6 +60,17 @@ class _WindowPool(Layer):
         return [(p * pw + q, x[:, :, p:p + sh * ho:sh, q:q + sw * wo:sw])
                 for p in range(ph) for q in range(pw)]
 
+    def window_stack(self, x: np.ndarray) -> np.ndarray:
+        """The cells of ``window_cells`` copied into one new contiguous array
+        (ph·pw, N, C, H', W'): ``stack[k, n, c, i, j] = x[n, c, i·sh + p, j·sw + q]``
+        for k = p·pw + q. After this one copy every cell is a contiguous block, on
+        which an elementwise numpy call costs far less than on a strided view
+        (MaxPool2D's forward is 25–30 % faster at batch 1, no slower at batch 64)."""
+        ph, pw = self.size
+        windows = patches(x, ph, pw, self.stride)                # (N, C, ph, pw, H', W'), a view
+        stack = np.ascontiguousarray(windows.transpose(2, 3, 0, 1, 4, 5))
+        return stack.reshape(ph * pw, *stack.shape[2:])
+
     def _out_hw(self, x_shape):
         n, c, h, w = x_shape
         return n, c, output_size(h, self.size[0], self.stride[0]), output_size(w, self.size[1], self.stride[1])
@@ -85,22 +98,22 @@ class MaxPool2D(_WindowPool):
 
     def forward(self, x, training=False, rng=None):
         _check_images(x, "MaxPool2D")
-        cells = self.window_cells(x)
+        cells = self.window_stack(x)             # (ph·pw, N, C, H', W'): cell k of every window
         if len(cells) == 4:
-            out, argmax = _max_of_four(*(view for _, view in cells), self._offset_dtype)
+            out, argmax = _max_of_four(*cells, self._offset_dtype)
             return out, {"x": x, "out": out, "argmax": argmax}
-        out = cells[0][1].copy()
+        out = cells[0].copy()
         argmax = np.zeros(out.shape, dtype=self._offset_dtype)
         # one mask array reused for every offset: at batch 1 an allocation costs about as
         # much as the comparison itself
         better = np.empty(out.shape, dtype=bool)
-        for k, view in cells[1:]:
-            np.greater(view, out, out=better)    # strictly: on a tie the earlier cell stays the winner
+        for k in range(1, len(cells)):
+            np.greater(cells[k], out, out=better)    # strictly: on a tie the earlier cell stays the winner
             # Where this cell wins, k (larger than every offset stored so far) becomes the
             # winner: max(argmax, k·better). Branch-free, unlike np.where on a random mask
             # (≈ 5 µs instead of ≈ 400 µs for the first pooling of LeNet-5 at batch 64).
             np.maximum(argmax, np.multiply(better, k, dtype=argmax.dtype), out=argmax)
-            np.maximum(out, view, out=out)
+            np.maximum(out, cells[k], out=out)
         return out, {"x": x, "out": out, "argmax": argmax}
 
     def backward(self, dout, cache):
@@ -129,7 +142,7 @@ class MaxPool2D(_WindowPool):
 
 def _max_of_four(c0, c1, c2, c3, offset_dtype) -> tuple[np.ndarray, np.ndarray]:
     """``(out, argmax)`` for windows of four cells (2×2, the usual pooling), given as
-    four views (N, C, H', W') in offset order k = 0..3: a knockout, c0 against c1 and
+    four arrays (N, C, H', W') in offset order k = 0..3: a knockout, c0 against c1 and
     c2 against c3, then the two winners. Each match is won by the later cell only when
     it is strictly larger, so a tie goes to the first cell, as in the general loop;
     11 numpy calls instead of the loop's 15 (about a quarter of the time at batch 1)."""
