@@ -11,7 +11,8 @@ Both kinds work on ph·pw arrays of shape (N, C, H', W'), one per offset (p, q)
 inside the window: ``x[:, :, p::sh, q::sw]`` (cut to H'×W') holds, for every
 window, its cell at (p, q). Average pooling uses these strided slices as they
 are (``window_cells``); max pooling first copies them into one contiguous stack
-(``window_stack``), which its dozen comparisons then read much faster.
+(``window_stack``) when windows do not overlap, which its dozen comparisons then
+read much faster.
 
 :class:`GlobalAvgPool2D` averages each whole channel: (N, C, H, W) → (N, C).
 """
@@ -65,11 +66,16 @@ class _WindowPool(Layer):
         (ph·pw, N, C, H', W'): ``stack[k, n, c, i, j] = x[n, c, i·sh + p, j·sw + q]``
         for k = p·pw + q. After this one copy every cell is a contiguous block, on
         which an elementwise numpy call costs far less than on a strided view
-        (MaxPool2D's forward is 25–30 % faster at batch 1, no slower at batch 64)."""
+        (MaxPool2D's forward is 25–30 % faster at batch 1, no slower at batch 64).
+        No larger than x unless windows overlap."""
         ph, pw = self.size
         windows = patches(x, ph, pw, self.stride)                # (N, C, ph, pw, H', W'), a view
         stack = np.ascontiguousarray(windows.transpose(2, 3, 0, 1, 4, 5))
         return stack.reshape(ph * pw, *stack.shape[2:])
+
+    def overlapping(self) -> bool:
+        """True when a stride smaller than the window makes neighbouring windows share cells."""
+        return self.stride[0] < self.size[0] or self.stride[1] < self.size[1]
 
     def _out_hw(self, x_shape):
         n, c, h, w = x_shape
@@ -98,7 +104,11 @@ class MaxPool2D(_WindowPool):
 
     def forward(self, x, training=False, rng=None):
         _check_images(x, "MaxPool2D")
-        cells = self.window_stack(x)             # (ph·pw, N, C, H', W'): cell k of every window
+        # cells[k]: cell k of every window (N, C, H', W'). Windows that do not overlap are
+        # copied into one contiguous stack (no larger than x), which the comparisons below
+        # read much faster than strided views; overlapping ones would be copied several
+        # times over, so they stay views.
+        cells = [view for _, view in self.window_cells(x)] if self.overlapping() else self.window_stack(x)
         if len(cells) == 4:
             out, argmax = _max_of_four(*cells, self._offset_dtype)
             return out, {"x": x, "out": out, "argmax": argmax}
@@ -119,7 +129,7 @@ class MaxPool2D(_WindowPool):
     def backward(self, dout, cache):
         x = cache["x"]
         winner = self.winner_index(x.shape, cache["argmax"])
-        if self.stride[0] < self.size[0] or self.stride[1] < self.size[1]:
+        if self.overlapping():
             # overlapping windows may share a winner: bincount adds up what each one sends
             dx = np.bincount(winner.ravel(), weights=dout.ravel(), minlength=x.size)
             return dx.reshape(x.shape).astype(dout.dtype, copy=False), {}
