@@ -5,7 +5,9 @@ the loss value as a Python float. For each network, batch size and dtype the
 script times LayerLab and PyTorch in turn (interleaved repeats, so both see the
 same machine load), takes the median over the repeats, and prints the ratio
 LayerLab / PyTorch (the median of the per-repeat ratios) next to its target
-(lower is better; < 1 means LayerLab is faster).
+(lower is better; < 1 means LayerLab is faster), with the middle half (the quartiles)
+of the paired ratios beside it: on a shared machine one run's median can sit on either
+side of a target that lies inside that range.
 The targets assume PyTorch's 2 threads; ``--torch-threads 1`` is steadier
 when other work keeps the machine's cores busy.
 
@@ -231,7 +233,7 @@ def main(argv=None) -> int:
     print(f"median of {args.repeats} repeats, each ≈ {args.seconds} s of steps; "
           f"one step = forward + backward + SGD update + loss value\n")
     header = f"{'case':<24} {'batch':>5} {'dtype':<8} {'LayerLab µs':>12} {'PyTorch µs':>11} " \
-             f"{'ratio':>6} {'target':>7}"
+             f"{'ratio':>6} {'middle half':>11}  {'target':>7}"
     print(header)
     print("-" * len(header))
     for case in CASES:
@@ -254,10 +256,13 @@ def main(argv=None) -> int:
                 m_theirs = statistics.median(t_theirs) * 1e6
                 # each repeat of ours ran right before one of theirs, under about the same
                 # machine load: the median of these paired ratios resists load spikes
-                ratio = statistics.median(a / b for a, b in zip(t_ours, t_theirs))
+                ratios = [a / b for a, b in zip(t_ours, t_theirs)]
+                ratio = statistics.median(ratios)
+                # the middle half of the paired ratios (quartiles): how far one run can be trusted
+                q1, _, q3 = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else (ratio, ratio, ratio)
                 target = case.targets.get(dtype_name)
                 verdict = "" if target is None else f"≤ {target:<4} {'met' if ratio <= target else 'MISSED'}"
-                row += f" {m_theirs:>11.1f} {ratio:>6.2f} {verdict}"
+                row += f" {m_theirs:>11.1f} {ratio:>6.2f} {f'{q1:.2f}–{q3:.2f}':>11}  {verdict}"
             print(row, flush=True)
     return 0
 
