@@ -388,6 +388,41 @@ def test_split_seed_and_optimizer_changed_while_training_reach_the_worker(qtbot)
     assert len(live.history["events"]) == 3
 
 
+def test_a_split_or_seed_changed_back_before_it_applied_changes_nothing(qtbot):
+    s = xor_session()                                  # 200 samples
+    panel = TrainingPanel(s)
+    qtbot.addWidget(panel)
+    panel.epochs.setValue(1_000_000)
+    panel.val_split.setValue(0.2)
+    live = live_state(s)
+    panel.train_button.click()
+    qtbot.waitUntil(lambda: live.iteration > 0, timeout=5000)
+    panel.pause_button.click()                         # paused: no epoch ends, every change waits
+    qtbot.waitUntil(lambda: live.run.worker.is_paused, timeout=1000)
+    qtbot.wait(150)                                    # let the worker reach its pause point
+    trainer = live.run.worker.job.trainer
+
+    panel.val_split.setValue(0.3)
+    assert "Validation split 0.20 → 0.30 from the next epoch" in panel.note_text.text()
+    panel.val_split.setValue(0.25)                     # measured from the split in use, 0.20
+    assert "Validation split 0.20 → 0.25 from the next epoch" in panel.note_text.text()
+    panel.val_split.setValue(0.2)
+    assert panel.note_text.text() == ("Validation split back to 0.20 before the change to 0.25 applied: "
+                                      "nothing changes.")
+    panel.seed.setValue(5)
+    assert panel.note_text.text().startswith("Seed 0 → 5:")
+    panel.seed.setValue(0)
+    assert panel.note_text.text() == "Seed back to 0 before the change to 5 applied: nothing changes."
+
+    panel.pause_button.click()                         # resume
+    epoch = trainer.epoch
+    qtbot.waitUntil(lambda: trainer.epoch > epoch + 1, timeout=5000)
+    panel.epochs.setValue(trainer.epoch + 2)
+    wait_finished(qtbot, live)
+    assert trainer.val_split == 0.2 and trainer.seed == 0
+    assert live.history["events"] == []                # nothing changed, so nothing is marked
+
+
 def test_a_split_that_leaves_no_training_sample_is_refused_while_training(qtbot):
     s = SessionController()
     net = Network([Dense(1)], input_shape=(1,), loss="mse")

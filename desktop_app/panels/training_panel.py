@@ -205,6 +205,8 @@ class TrainingPanel(QWidget):
         self._shown_events: list = []
         #: the split and seed the running job uses (or will use from its next epoch)
         self._split_in_use, self._seed_in_use = self.settings.val_split, self.settings.seed
+        #: how many events the history held when this run started (see _applied)
+        self._events_at_start = 0
         self.best_lines = [pg.InfiniteLine(angle=90, pen=pg.mkPen((90, 170, 90), style=Qt.DashLine),
                                            label="best epoch", labelOpts={"position": 0.08})
                            for _ in (self.loss_plot, self.acc_plot)]
@@ -359,7 +361,12 @@ class TrainingPanel(QWidget):
             self.val_split.setValue(self._split_in_use)
             self.val_split.blockSignals(False)
             return
-        old, self._split_in_use = self._split_in_use, fraction
+        asked, self._split_in_use = self._split_in_use, fraction
+        old = self._applied()[0]
+        if fraction == old:          # back before the earlier change applied: no event will come
+            self._tell(f"Validation split back to {fraction:.2f} before the change to {asked:.2f} "
+                       f"applied: nothing changes.")
+            return
         if old == 0:
             why = "validation curves start there, and early stopping watches the validation loss."
         elif fraction == 0:
@@ -375,9 +382,26 @@ class TrainingPanel(QWidget):
         if not self.live.training or seed == self._seed_in_use:
             return
         self.live.set_seed(seed)
-        old, self._seed_in_use = self._seed_in_use, seed
+        asked, self._seed_in_use = self._seed_in_use, seed
+        old = self._applied()[1]
+        if seed == old:
+            self._tell(f"Seed back to {seed} before the change to {asked} applied: nothing changes.")
+            return
         self._tell(f"Seed {old} → {seed}: the batches are reshuffled from the next epoch; "
                    f"the held-out samples stay those the run started with.")
+
+    def _applied(self) -> tuple[float, int]:
+        """The split and seed the running job uses now: the run's settings, changed by every
+        split or seed event it has recorded since it started. A change asked for but not yet
+        applied (it waits for the epoch's end) has no event yet."""
+        split, seed = self.settings.val_split, self.settings.seed
+        for _, text in self.live.history.get("events", [])[self._events_at_start:]:
+            # the trainer writes "validation split 0.20 → 0.30" and "seed 0 → 7"
+            if text.startswith("validation split "):
+                split = float(text.rsplit("→", 1)[1])
+            elif text.startswith("seed "):
+                seed = int(text.rsplit("→", 1)[1])
+        return split, seed
 
     def _tell(self, note: str) -> None:
         """Say once what a change made during the run means: in the status bar, and under
@@ -422,6 +446,7 @@ class TrainingPanel(QWidget):
     def start(self) -> None:
         self.settings = self.current_settings()
         self._split_in_use, self._seed_in_use = self.settings.val_split, self.settings.seed
+        self._events_at_start = len(self.live.history.get("events", []))
         self.note_text.clear()
         self.note_text.hide()
         self.live.start_training(self.settings)
