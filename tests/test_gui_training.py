@@ -25,6 +25,27 @@ def xor_session(epochs_net=None):
     return s
 
 
+def start_long_run(qtbot, s, batch=None, val_split=None):
+    """A training panel for ``s`` running a million epochs, which the test ends: ``(panel, live)``."""
+    panel = TrainingPanel(s)
+    qtbot.addWidget(panel)
+    panel.epochs.setValue(1_000_000)
+    if batch is not None:
+        panel.batch.setValue(batch)
+    if val_split is not None:
+        panel.val_split.setValue(val_split)
+    live = live_state(s)
+    panel.train_button.click()
+    return panel, live
+
+
+def pause_run(qtbot, panel, live):
+    """Press Pause and wait until the worker has stopped between iterations."""
+    panel.pause_button.click()
+    qtbot.waitUntil(lambda: live.run.worker.is_paused, timeout=1000)
+    qtbot.wait(150)                                    # let the worker reach its pause point
+
+
 def wait_finished(qtbot, live, timeout=20_000):
     if live.training:
         with qtbot.waitSignal(live.finished, timeout=timeout) as blocker:
@@ -199,12 +220,7 @@ def test_early_stopping_switched_on_while_training(qtbot):
     net = Network([Dense(1)], input_shape=(1,), loss="mse")
     x, y = TOY_DATASETS["noisy_line"].generate(n=60, noise=0.3)
     s.set_network(net, SGD(lr=0.1), x, y)
-    panel = TrainingPanel(s)
-    qtbot.addWidget(panel)
-    panel.epochs.setValue(1_000_000)
-    panel.val_split.setValue(0.3)
-    live = live_state(s)
-    panel.train_button.click()
+    panel, live = start_long_run(qtbot, s, val_split=0.3)
     assert panel.patience.isEnabled() and panel.batch.isEnabled() and panel.val_split.isEnabled()
     qtbot.waitUntil(lambda: live.iteration > 20, timeout=5000)
     with qtbot.waitSignal(live.finished, timeout=20_000) as blocker:
@@ -214,17 +230,10 @@ def test_early_stopping_switched_on_while_training(qtbot):
 
 def test_epochs_and_batch_size_edited_while_training_take_effect(qtbot):
     s = xor_session()                                  # 200 samples: batch 32 → 7 batches per epoch
-    panel = TrainingPanel(s)
-    qtbot.addWidget(panel)
-    panel.epochs.setValue(1_000_000)
-    panel.batch.setValue(32)
-    live = live_state(s)
-    panel.train_button.click()
+    panel, live = start_long_run(qtbot, s, batch=32)
     assert panel.epochs.isEnabled() and panel.batch.isEnabled() and panel.sgd_button.isEnabled()
     qtbot.waitUntil(lambda: live.iteration > 0, timeout=5000)
-    panel.pause_button.click()
-    qtbot.waitUntil(lambda: live.run.worker.is_paused, timeout=1000)
-    qtbot.wait(150)                                    # let the worker reach its pause point
+    pause_run(qtbot, panel, live)
     trainer = live.run.worker.job.trainer
     target = trainer.epoch + 2
     panel.epochs.lineEdit().setText(str(target - 1))  # typing is not committed until Enter
@@ -390,16 +399,9 @@ def test_split_seed_and_optimizer_changed_while_training_reach_the_worker(qtbot)
 
 def test_a_split_or_seed_changed_back_before_it_applied_changes_nothing(qtbot):
     s = xor_session()                                  # 200 samples
-    panel = TrainingPanel(s)
-    qtbot.addWidget(panel)
-    panel.epochs.setValue(1_000_000)
-    panel.val_split.setValue(0.2)
-    live = live_state(s)
-    panel.train_button.click()
+    panel, live = start_long_run(qtbot, s, val_split=0.2)
     qtbot.waitUntil(lambda: live.iteration > 0, timeout=5000)
-    panel.pause_button.click()                         # paused: no epoch ends, every change waits
-    qtbot.waitUntil(lambda: live.run.worker.is_paused, timeout=1000)
-    qtbot.wait(150)                                    # let the worker reach its pause point
+    pause_run(qtbot, panel, live)                      # paused: no epoch ends, every change waits
     trainer = live.run.worker.job.trainer
 
     panel.val_split.setValue(0.3)
@@ -427,11 +429,7 @@ def test_a_split_that_leaves_no_training_sample_is_refused_while_training(qtbot)
     s = SessionController()
     net = Network([Dense(1)], input_shape=(1,), loss="mse")
     s.set_network(net, SGD(lr=0.01), np.arange(2.0)[:, None], np.arange(2.0)[:, None])
-    panel = TrainingPanel(s)
-    qtbot.addWidget(panel)
-    panel.epochs.setValue(1_000_000)
-    live = live_state(s)
-    panel.train_button.click()
+    panel, live = start_long_run(qtbot, s)
     qtbot.waitUntil(lambda: live.iteration > 0, timeout=5000)
     with qtbot.waitSignal(s.error) as error:
         panel.val_split.setValue(0.9)                                      # 2 samples: both held out
