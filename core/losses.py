@@ -88,18 +88,27 @@ class CrossEntropy(Loss):
 
     def check(self, z, y):
         """One-hot rows of ``z``'s shape; integer labels (N,) are turned into them."""
+        labels = self.labels(z, y)
+        if labels is None:
+            return super().check(z, y)
+        return _identity(z.shape[1], z.dtype)[labels]       # row i of the identity is one-hot for i
+
+    @staticmethod
+    def labels(z, y) -> np.ndarray | None:
+        """``y`` as integer class labels (N,) checked against ``z``'s K outputs, or
+        None when ``y`` is not a vector of labels (then it must be one-hot rows)."""
         y = np.asarray(y)
-        if y.ndim == 1 and z.ndim == 2 and y.shape[0] == z.shape[0]:
-            if y.dtype.kind not in "iu" and not np.all(y == np.round(y)):
-                raise InputError("Integer class labels must be whole numbers.")
-            labels = y.astype(np.intp, copy=False)
-            k = z.shape[1]
-            # Read as unsigned, a negative label is huge: one max() finds both kinds of bad label.
-            if labels.size and labels.view(np.uintp).max() >= k:
-                raise InputError(f"Class labels must lie in 0..{k - 1} for {k} outputs; "
-                                 f"got {labels.min()}..{labels.max()}.")
-            return _identity(k, z.dtype)[labels]            # row i of the identity is one-hot for i
-        return super().check(z, y)
+        if not (y.ndim == 1 and z.ndim == 2 and y.shape[0] == z.shape[0]):
+            return None
+        if y.dtype.kind not in "iu" and not np.all(y == np.round(y)):
+            raise InputError("Integer class labels must be whole numbers.")
+        labels = y.astype(np.intp, copy=False)
+        k = z.shape[1]
+        # Read as unsigned, a negative label is huge: one max() finds both kinds of bad label.
+        if labels.size and labels.view(np.uintp).max() >= k:
+            raise InputError(f"Class labels must lie in 0..{k - 1} for {k} outputs; "
+                             f"got {labels.min()}..{labels.max()}.")
+        return labels
 
     @staticmethod
     def log_softmax(z):
@@ -116,17 +125,41 @@ class CrossEntropy(Loss):
         e = np.exp(shifted)
         return (e / np.sum(e, axis=-1, keepdims=True) - y) / z.shape[0]
 
+    def value(self, z, y):
+        labels = self.labels(z, y)
+        if labels is None:
+            return super().value(z, y)
+        return self.value_and_grad(z, labels)[0]
+
     def value_and_grad(self, z, y):
         """Checks the labels once and shares shifted z and e^shifted between the
-        loss and its gradient; bit for bit what ``value`` and ``grad`` give."""
-        y = self.check(z, y)
+        loss and its gradient.
+
+        With integer labels the one-hot rows are never made: the loss picks
+        −log softmax(z)ₙ at each label (the only term of Σₖ yₖ(…) that is not 0)
+        and the gradient subtracts 1 there. The gradient is bit for bit what
+        ``grad`` gives; the loss is too at batch 1 (with more samples the sum may
+        round differently in the last bit, as the zeros are no longer added in)."""
+        labels = self.labels(z, y)
         shifted = z - z.max(axis=-1, keepdims=True)
         e = np.exp(shifted)
         total = e.sum(axis=-1, keepdims=True)
-        value = float((-y * (shifted - np.log(total))).sum() / z.shape[0])
+        n = z.shape[0]
         e /= total
-        e -= y
-        e /= z.shape[0]
+        if labels is None:
+            y = self.check(z, y)
+            value = float((-y * (shifted - np.log(total))).sum() / n)
+            e -= y
+        elif n == 1:        # scalar indexing: the usual online-learning step, kept cheap
+            k = labels[0]
+            value = float(np.log(total[0, 0]) - shifted[0, k])
+            e[0, k] -= 1.0
+            return value, e
+        else:
+            rows = np.arange(n)
+            value = float((np.log(total[:, 0]) - shifted[rows, labels]).sum() / n)
+            e[rows, labels] -= 1.0
+        e /= n
         return value, e
 
 

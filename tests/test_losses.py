@@ -46,6 +46,27 @@ def test_cross_entropy_by_hand():
     np.testing.assert_allclose(loss.grad(z, np.array([2, 0])), (p - np.eye(3)[[2, 0]]) / 2, rtol=1e-14)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("batch", [1, 2, 7, 64])
+def test_integer_labels_give_the_one_hot_gradient_bit_for_bit(batch, dtype):
+    # Integer labels take a shortcut that never builds the one-hot rows; it must not change
+    # the gradient, nor at batch 1 (the debugger's online step) the loss.
+    rng = np.random.default_rng(batch)
+    loss = get_loss("cross_entropy")
+    for scale in (0.1, 3.0, 80.0):
+        z = (scale * rng.standard_normal((batch, 10))).astype(dtype)
+        labels = rng.integers(0, 10, size=batch)
+        value, grad = loss.value_and_grad(z, labels)
+        one_hot_value, one_hot_grad = loss.value_and_grad(z, np.eye(10, dtype=dtype)[labels])
+        assert grad.dtype == dtype and np.array_equal(grad, one_hot_grad)
+        np.testing.assert_array_equal(grad, loss.grad(z, labels))
+        assert loss.value(z, labels) == value
+        if batch == 1:
+            assert value == one_hot_value
+        else:           # the sum over samples may round differently in the last bit
+            assert value == pytest.approx(one_hot_value, rel=1e-6 if dtype == np.float32 else 1e-14)
+
+
 def test_cross_entropy_stays_finite_for_huge_logits():
     z = np.array([[1000.0, 0.0], [-1000.0, 1000.0]])
     with np.errstate(over="raise", invalid="raise", divide="raise"):
