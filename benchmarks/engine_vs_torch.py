@@ -1,8 +1,12 @@
 """How fast is one LayerLab training step next to PyTorch on the CPU?
 
 One training step = forward, backward, an SGD update of every parameter and
-the loss value as a Python float. For each network, batch size and dtype the
-script times LayerLab and PyTorch in turn (interleaved repeats, so both see the
+the loss value as a Python float. LayerLab's step is ``Network.train_step``, the
+step its Trainer (and so the app) takes; the "2 calls" column times the same step
+written as ``net.forward_backward`` then ``SGD.step``, as in a notebook (the same
+weights bit for bit; train_step updates each layer as soon as its backward has
+run and may write over its own gradients). For each network, batch size and dtype the
+script times LayerLab (both ways) and PyTorch in turn (interleaved repeats, so both see the
 same machine load), takes the median over the repeats, and prints the ratio
 LayerLab / PyTorch (the median of the per-repeat ratios) next to its target
 (lower is better; < 1 means LayerLab is faster), with the middle half (the quartiles)
@@ -120,16 +124,19 @@ def data(case: Case, dtype):
     return x, y
 
 
-def layerlab_step(case: Case, dtype):
+def layerlab_step(case: Case, dtype, two_calls: bool = False):
     net = Network(case.layers(), case.input_shape, loss=case.loss, dtype=dtype)
     opt = SGD(lr=LR)
     x, y = data(case, dtype)
 
     def step():
+        return float(net.train_step(x, y, opt).loss)
+
+    def step_in_two_calls():
         loss, grads = net.forward_backward(x, y)
         opt.step(net, grads)
         return float(loss)
-    return step
+    return step_in_two_calls if two_calls else step
 
 
 def torch_step(case: Case, dtype):
@@ -232,8 +239,8 @@ def main(argv=None) -> int:
     print("\n".join(machine_info()))
     print(f"median of {args.repeats} repeats, each ≈ {args.seconds} s of steps; "
           f"one step = forward + backward + SGD update + loss value\n")
-    header = f"{'case':<24} {'batch':>5} {'dtype':<8} {'LayerLab µs':>12} {'PyTorch µs':>11} " \
-             f"{'ratio':>6} {'middle half':>11}  {'target':>7}"
+    header = f"{'case':<24} {'batch':>5} {'dtype':<8} {'LayerLab µs':>12} {'2 calls µs':>11} " \
+             f"{'PyTorch µs':>11} {'ratio':>6} {'middle half':>11} {'2 calls':>7}  {'target':>7}"
     print(header)
     print("-" * len(header))
     for case in CASES:
@@ -241,28 +248,29 @@ def main(argv=None) -> int:
             continue
         for dtype_name in args.dtypes.split(","):
             dtype = {"float32": np.float32, "float64": np.float64}[dtype_name]
-            ours = layerlab_step(case, dtype)
-            theirs = torch_step(case, dtype) if torch is not None else None
-            n_ours = steps_for(ours, args.seconds)
-            n_theirs = steps_for(theirs, args.seconds) if theirs else 0
-            t_ours, t_theirs = [], []
+            sides = [layerlab_step(case, dtype), layerlab_step(case, dtype, two_calls=True)]
+            if torch is not None:
+                sides.append(torch_step(case, dtype))
+            counts = [steps_for(step, args.seconds) for step in sides]
+            times = [[] for _ in sides]
             for _ in range(args.repeats):
-                t_ours.append(time_per_step(ours, n_ours))
-                if theirs:
-                    t_theirs.append(time_per_step(theirs, n_theirs))
-            m_ours = statistics.median(t_ours) * 1e6
-            row = f"{case.name:<24} {case.batch:>5} {dtype_name:<8} {m_ours:>12.1f}"
-            if theirs:
-                m_theirs = statistics.median(t_theirs) * 1e6
+                for step, n, t in zip(sides, counts, times):
+                    t.append(time_per_step(step, n))
+            m_ours, m_two = (statistics.median(t) * 1e6 for t in times[:2])
+            row = f"{case.name:<24} {case.batch:>5} {dtype_name:<8} {m_ours:>12.1f} {m_two:>11.1f}"
+            if torch is not None:
+                m_theirs = statistics.median(times[2]) * 1e6
                 # each repeat of ours ran right before one of theirs, under about the same
                 # machine load: the median of these paired ratios resists load spikes
-                ratios = [a / b for a, b in zip(t_ours, t_theirs)]
+                ratios = [a / b for a, b in zip(times[0], times[2])]
                 ratio = statistics.median(ratios)
+                two_ratio = statistics.median(a / b for a, b in zip(times[1], times[2]))
                 # the middle half of the paired ratios (quartiles): how far one run can be trusted
                 q1, _, q3 = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else (ratio, ratio, ratio)
                 target = case.targets.get(dtype_name)
                 verdict = "" if target is None else f"≤ {target:<4} {'met' if ratio <= target else 'MISSED'}"
-                row += f" {m_theirs:>11.1f} {ratio:>6.2f} {f'{q1:.2f}–{q3:.2f}':>11}  {verdict}"
+                row += (f" {m_theirs:>11.1f} {ratio:>6.2f} {f'{q1:.2f}–{q3:.2f}':>11} {two_ratio:>7.2f}"
+                        f"  {verdict}")
             print(row, flush=True)
     return 0
 

@@ -118,6 +118,9 @@ class Trainer:
     in order (to compare with a hand calculation).
     """
 
+    #: keep each step's gradients in ``grads`` (a subclass that shows them sets this)
+    keep_grads = False
+
     def __init__(self, net, optimizer, x, y, batch_size=32, val_split=0.0, seed=0,
                  patience=None, restore_best=True, shuffle=True):
         x = net.check_input(x)
@@ -137,6 +140,8 @@ class Trainer:
             patience = _whole(patience, "patience", 1)
 
         self.net, self.optimizer = net, optimizer
+        #: the last step's gradients when ``keep_grads`` is set, else None
+        self.grads = None
         self.kind = task_kind(net, y)
         self.seed = seed
         self.rng = np.random.default_rng(seed)
@@ -367,21 +372,14 @@ class Trainer:
         return progress
 
     def train_step(self, xb, yb):
-        """Forward, loss, backward, update on one batch; returns ``(loss, out)``.
-
-        The same computation as ``net.forward_backward`` followed by
-        ``optimizer.step``; the weights are not updated when the loss is not finite."""
-        net = self.net
-        out, caches = net.forward_layers(xb, training=True)
-        z = net.loss_input(out, caches)
-        loss = net.loss.value(z, yb)
-        if math.isfinite(loss):
-            d = net.loss.grad(z, yb)
-            grads = [None] * len(net.layers)
-            for i in range(len(net.layers) - 1, -1, -1):
-                d, grads[i] = net.backward_layer(i, d, caches[i])
-            self.optimizer.step(net, grads)
-        return loss, out
+        """Forward, loss, backward and update on one batch: ``net.train_step``, which
+        gives the weights of ``net.forward_backward`` followed by ``optimizer.step``
+        and updates nothing when the loss is not finite. Returns ``(loss, out)``,
+        ``out`` the logits when softmax is fused into the loss (the same argmax).
+        With ``keep_grads`` the step's gradients stay readable in ``self.grads``."""
+        step = self.net.train_step(xb, yb, self.optimizer, keep_grads=self.keep_grads)
+        self.grads = step.grads
+        return step.loss, step.out
 
     def _end_epoch(self) -> EpochRecord:
         n = len(self.x_train)

@@ -155,12 +155,10 @@ class TrainerJob:
         self.base_epochs = len(self.base.get("train_loss", []))
         self.watch_keys = list(watch_keys)
         self.watch_series = [([], []) for _ in self.watch_keys]
-        self.grads = None
         self._before = self._after = _references(net)
         self._rate = _Rate()
         self._samples = 0
         self._n_samples = len(x)
-        self.trainer.optimizer = _GradientTap(optimizer, self)
         #: changes asked for by the GUI thread, applied by the worker before its next chunk
         self._requests: dict = {}
         self._requests_lock = threading.Lock()
@@ -168,7 +166,7 @@ class TrainerJob:
     @property
     def optimizer(self):
         """The optimizer the trainer updates the weights with."""
-        return self.trainer.optimizer._optimizer
+        return self.trainer.optimizer
 
     def set_early_stopping(self, patience: int | None, restore_best: bool) -> None:
         """Change early stopping while training runs (from the next epoch's end on;
@@ -212,7 +210,7 @@ class TrainerJob:
             requests, self._requests = self._requests, {}
         t = self.trainer
         if "optimizer" in requests:
-            t.set_optimizer(_GradientTap(requests["optimizer"], self))
+            t.set_optimizer(requests["optimizer"])
         if "batch_size" in requests:
             t.set_batch_size(requests["batch_size"])
         if "val_split" in requests:
@@ -268,7 +266,7 @@ class TrainerJob:
         history["events"] = self.base.get("events", []) + [[epoch + self.base_epochs, text]
                                                            for epoch, text in t.history.events]
         best = None if t.best_epoch is None else t.best_epoch + self.base_epochs
-        return TrainingSnapshot(self.start_iteration + t.iteration, self.grads, deltas, history, best,
+        return TrainingSnapshot(self.start_iteration + t.iteration, t.grads, deltas, history, best,
                                 [(list(i), list(v)) for i, v in self.watch_series], progress)
 
     def _done_message(self) -> str:
@@ -285,9 +283,11 @@ class TrainerJob:
 
 
 class _ObservedTrainer(Trainer):
-    """A Trainer that remembers each iteration's batch and, when asked, every
-    layer's output on it (for breakpoints that look at activations)."""
+    """A Trainer that keeps each iteration's gradients (for the views and breakpoints)
+    and, when asked, every layer's output on its batch (for breakpoints that look at
+    activations)."""
 
+    keep_grads = True
     keep_layer_outputs = False
     outs: list | None = None
 
@@ -308,7 +308,7 @@ class TrainingView:
         t = job.trainer
         self.net = t.net
         self.iteration, self.epoch, self.batch = t.iteration, t.epoch, t.batch
-        self.state = _IterationState(float(t.history.iteration_loss[-1]), job.grads, t.outs)
+        self.state = _IterationState(float(t.history.iteration_loss[-1]), t.grads, t.outs)
         self.watches = _LossSeries(t.history.iteration_loss)
 
 
@@ -339,21 +339,6 @@ def check_breakpoints(breakpoints, view) -> object | None:
                 if hit is not None:
                     return hit
     return None
-
-
-class _GradientTap:
-    """Stands in for the optimizer inside the trainer: passes every call on, and
-    keeps a reference to the gradients of each update for the views."""
-
-    def __init__(self, optimizer, job: TrainerJob):
-        self._optimizer, self._job = optimizer, job
-
-    def step(self, net, grads) -> None:
-        self._job.grads = grads
-        self._optimizer.step(net, grads)
-
-    def __getattr__(self, name):
-        return getattr(self._optimizer, name)
 
 
 def _references(net) -> list[dict]:
