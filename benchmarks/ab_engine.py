@@ -12,6 +12,10 @@ neither page-faults (as in a process that has loaded PyTorch, where
     .venv/bin/python benchmarks/ab_engine.py HEAD~3
     .venv/bin/python benchmarks/ab_engine.py 5709e88 --repeats 21
     .venv/bin/python benchmarks/ab_engine.py HEAD --only LeNet --batches 1 --dtypes float64
+    .venv/bin/python benchmarks/ab_engine.py HEAD --train-step   # time Network.train_step
+
+A step is ``net.forward_backward`` then ``SGD.step``, as every revision has them;
+``--train-step`` times ``net.train_step`` instead (revisions from 3a2502f on).
 """
 from __future__ import annotations
 
@@ -53,7 +57,7 @@ def core_at(rev: str, folder: Path):
     return importlib.import_module("core_at_rev")
 
 
-def training_step(core, name: str, batch: int, dtype):
+def training_step(core, name: str, batch: int, dtype, train_step: bool = False):
     layers, shape = NETWORKS[name]
     net = core.Network(layers(core), shape, loss="cross_entropy", dtype=dtype)
     rng = np.random.default_rng(0)
@@ -64,7 +68,10 @@ def training_step(core, name: str, batch: int, dtype):
         loss, grads = net.forward_backward(x, y)
         opt.step(net, grads)
         return float(loss)
-    return step
+
+    def one_call_step():
+        return float(net.train_step(x, y, opt).loss)
+    return one_call_step if train_step else step
 
 
 def seconds_per_step(step, n: int) -> float:
@@ -82,6 +89,7 @@ def main(argv=None) -> int:
     parser.add_argument("--only", default="", help="run only networks whose name contains this text")
     parser.add_argument("--batches", default="1,64", help="batch sizes, comma-separated")
     parser.add_argument("--dtypes", default="float32,float64")
+    parser.add_argument("--train-step", action="store_true", help="time net.train_step, not the two calls")
     args = parser.parse_args(argv)
     import core as new
     with tempfile.TemporaryDirectory() as folder:
@@ -94,7 +102,8 @@ def main(argv=None) -> int:
         for name in (n for n in NETWORKS if args.only in n):
             for batch in (int(b) for b in args.batches.split(",")):
                 for dtype in (np.dtype(d).type for d in args.dtypes.split(",")):
-                    a, b = training_step(old, name, batch, dtype), training_step(new, name, batch, dtype)
+                    a, b = (training_step(side, name, batch, dtype, args.train_step)
+                            for side in (old, new))
                     seconds_per_step(a, 3)
                     n = max(3, int(args.seconds / seconds_per_step(b, 3)))
                     pairs = [(seconds_per_step(a, n), seconds_per_step(b, n)) for _ in range(args.repeats)]

@@ -266,7 +266,7 @@ class Network:
             else:
                 d, grads[i] = layer.backward(d, cache)
             if optimizer is not None and grads[i]:
-                optimizer.update_layer(self, i, grads[i], spare_grads=not keep_grads)
+                optimizer.update_layer(self, i, grads[i], own_grads=not keep_grads)
         return loss, grads, z
 
     def evaluate(self, x, y) -> float:

@@ -122,14 +122,14 @@ class Optimizer:
             if layer_grads:
                 self.update_layer(net, i, layer_grads)
 
-    def update_layer(self, net, index: int, grads: dict, spare_grads: bool = False) -> None:
+    def update_layer(self, net, index: int, grads: dict, own_grads: bool = False) -> None:
         """Update the parameters of ``net.layers[index]`` that are not frozen, from
         ``grads`` keyed like its ``params``: ``step`` does this for every layer,
         ``Network.train_step`` as soon as a layer's backward has run.
 
-        ``spare_grads=True`` lets the update write over the gradient arrays (for
-        ``train_step``'s own, which no one reads again): the step η·g goes into g's
-        memory instead of a new array, which at batch 1 is 4–6 % of a LeNet-5 step."""
+        ``own_grads=True`` is for ``train_step``'s own gradients, made by the layers and
+        read by no one afterwards: they are not checked, and the step η·g goes into g's
+        memory instead of a new array (at batch 1 that is 4–6 % of a LeNet-5 step)."""
         layer = net.layers[index]
         params, frozen, update = layer.params, layer.frozen, self.update
         # In place only after a batch of one: at larger batches numpy's matrix products run on
@@ -143,26 +143,29 @@ class Optimizer:
             # refcount 3 = the layer's dict, `w` and getrefcount's argument: no view,
             # record or other name holds w, so no one can see it change
             alone = in_place and sys.getrefcount(w) == 3 and w.base is None
-            new = update((index, name), w, g, w if alone else None, spare_grads)
+            new = update((index, name), w, g, w if alone else None, own_grads)
             if new is not w:
                 params.set_array(name, new)
 
     def update(self, key, w: np.ndarray, g, out: np.ndarray | None = None,
-               spare_grad: bool = False) -> np.ndarray:
+               own_grad: bool = False) -> np.ndarray:
         """The new value of one parameter ``w`` given its gradient ``g``: a new array,
         or ``out`` (``w`` itself, when ``step`` found no one else holding it) written over.
 
         Replaces ``self.state[key]`` by a new dict (with ``"step"`` counted up)
         and leaves the old state untouched, and ``w`` unless it is ``out``; ``g``
-        too, unless ``spare_grad`` says it may be written over."""
-        if not (type(g) is np.ndarray and g.dtype == w.dtype):
-            g = np.asarray(g, dtype=w.dtype)
-        if g.shape != w.shape:
-            raise ShapeError(f"The gradient for {key} has shape {g.shape}, "
-                             f"but the parameter has shape {w.shape}.")
+        too, unless ``own_grad`` (see ``update_layer``) lets the rule write into it."""
+        if own_grad:
+            spare = g
+        else:
+            if not (type(g) is np.ndarray and g.dtype == w.dtype):
+                g = np.asarray(g, dtype=w.dtype)
+            if g.shape != w.shape:
+                raise ShapeError(f"The gradient for {key} has shape {g.shape}, "
+                                 f"but the parameter has shape {w.shape}.")
+            spare = None
         old = self.state.get(key)
         t = 1 if old is None else old["step"] + 1
-        spare = g if spare_grad and g.flags.writeable else None
         new_w, new_state = self.rule(w, g, old or {}, t, self.hyper, out, spare)
         new_state["step"] = t
         self.state[key] = new_state
