@@ -6,8 +6,9 @@ step its Trainer (and so the app) takes; the "2 calls" column times the same ste
 written as ``net.forward_backward`` then ``SGD.step``, as in a notebook (the same
 weights bit for bit; train_step updates each layer as soon as its backward has
 run and may write over its own gradients). For each network, batch size and dtype the
-script times LayerLab (both ways) and PyTorch in turn (interleaved repeats, so both see the
-same machine load), takes the median over the repeats, and prints the ratio
+script times LayerLab (both ways) and PyTorch in turn (interleaved repeats, so all see the
+same machine load; the sides take turns going first), takes the median over the repeats,
+and prints the ratio
 LayerLab / PyTorch (the median of the per-repeat ratios) next to its target
 (lower is better; < 1 means LayerLab is faster), with the middle half (the quartiles)
 of the paired ratios beside it: on a shared machine one run's median can sit on either
@@ -253,14 +254,16 @@ def main(argv=None) -> int:
                 sides.append(torch_step(case, dtype))
             counts = [steps_for(step, args.seconds) for step in sides]
             times = [[] for _ in sides]
-            for _ in range(args.repeats):
-                for step, n, t in zip(sides, counts, times):
-                    t.append(time_per_step(step, n))
+            for r in range(args.repeats):
+                # the sides take turns going first: the side that runs right after PyTorch
+                # finds its caches cold and, at batch 64, its second core still spinning
+                for k in (k % len(sides) for k in range(r, r + len(sides))):
+                    times[k].append(time_per_step(sides[k], counts[k]))
             m_ours, m_two = (statistics.median(t) * 1e6 for t in times[:2])
             row = f"{case.name:<24} {case.batch:>5} {dtype_name:<8} {m_ours:>12.1f} {m_two:>11.1f}"
             if torch is not None:
                 m_theirs = statistics.median(times[2]) * 1e6
-                # each repeat of ours ran right before one of theirs, under about the same
+                # each repeat of ours ran next to one of theirs, under about the same
                 # machine load: the median of these paired ratios resists load spikes
                 ratios = [a / b for a, b in zip(times[0], times[2])]
                 ratio = statistics.median(ratios)

@@ -1,9 +1,10 @@
 """An ordered stack of layers with a loss: shape inference, parameter counts,
-inference and one-shot forward/backward.
+inference, one-shot forward/backward, and whole training steps.
 
     net = Network([Dense(2, activation="sigmoid"), Dense(2, activation="sigmoid")],
                   input_shape=(2,), loss="half_sse")
     loss, grads = net.forward_backward(x, y)   # grads[i] has the keys of net.layers[i].params
+    step = net.train_step(x, y, optimizer)     # forward, backward and update in one call
 
 Shapes are inferred on construction and on every edit (``insert``, ``append``,
 ``remove``, ``move``, ``replace``). An edit that makes the stack invalid raises
