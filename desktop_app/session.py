@@ -564,6 +564,8 @@ class SessionController(QObject):
     def _run_progress(self, record) -> None:
         self._run_record = record
         self.state_changed.emit()
+        if self._worker is not None:
+            self._worker.record_shown()
 
     def _run_finished(self, reason) -> None:
         if self._worker is None:     # already ended by stop_run

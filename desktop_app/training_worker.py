@@ -30,6 +30,7 @@ import time
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from .gil_share import Pacer
 from .training_job import SNAPSHOT_HZ
 from .gui_thread_gc import collect_garbage_in_gui_thread
 
@@ -106,7 +107,9 @@ class TrainingWorker(QObject):
 
     def _loop(self) -> str:
         last_publish = 0.0
+        pacer = Pacer()
         while True:
+            pacer.rest_if_due()          # leave the GUI thread the GIL now and then
             if not self._go.is_set():
                 self._publish()
                 self.paused_changed.emit(True)

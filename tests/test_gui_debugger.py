@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from core import Dense, Network
 from core.optimizers import SGD
+from desktop_app.debug_run import DebuggerRun
 from desktop_app.panels.diagram import HIT
 from desktop_app.session import Selection
 from gui_helpers import act, diagram_texts, open_window, panel_snapshot, settle, table_texts
@@ -160,6 +161,25 @@ def test_pause_stops_a_run_quickly(qtbot):
         act(window, "pause")
     assert "Paused" in window.status_labels["stop"].text()
     assert session.debugger.iteration > 0
+
+
+def test_a_run_publishes_no_record_before_the_gui_has_shown_the_last_one(qtbot):
+    # A GUI thread slower than the publishing rate must not get a queue of records that grows
+    # for as long as the run lasts (it would never get back to its timers, or to Pause).
+    class Stub:
+        last_iteration = "record"
+
+    run = DebuggerRun(Stub())
+    published = []
+    run.progress.connect(published.append, Qt.DirectConnection)
+    for _ in range(3):
+        run._next_publish = 0.0                 # the rate limit allows one now
+        run._on_iteration(Stub())
+    assert published == ["record"]
+    run.record_shown()
+    run._next_publish = 0.0
+    run._on_iteration(Stub())
+    assert published == ["record", "record"]
 
 
 def test_reset_returns_to_the_lecture_weights(qtbot):

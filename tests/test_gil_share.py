@@ -1,0 +1,35 @@
+"""desktop_app.gil_share: a worker thread rests now and then, so that the GUI thread
+gets the GIL (with a fake clock: tests never time anything)."""
+from desktop_app import gil_share
+from desktop_app.gil_share import REST_SECONDS, WORK_SECONDS, Pacer
+
+
+class FakeClock:
+    def __init__(self):
+        self.now, self.sleeps = 0.0, []
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_a_worker_rests_after_each_stretch_of_work(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(gil_share.time, "monotonic", clock.monotonic)
+    monkeypatch.setattr(gil_share.time, "sleep", clock.sleep)
+    pacer = Pacer()
+    step = WORK_SECONDS / 4
+    for _ in range(3):                   # three quarters of a stretch: no rest yet
+        clock.now += step
+        pacer.rest_if_due()
+    assert clock.sleeps == []
+    clock.now += step                    # a whole stretch: one rest
+    pacer.rest_if_due()
+    assert clock.sleeps == [REST_SECONDS]
+    for _ in range(7):                   # the next stretch counts from the end of the rest
+        clock.now += step
+        pacer.rest_if_due()
+    assert clock.sleeps == [REST_SECONDS, REST_SECONDS]
