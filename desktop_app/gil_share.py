@@ -13,8 +13,10 @@ GIL back sooner each time).
 So a worker rests: :meth:`Pacer.rest_if_due`, called between iterations or
 chunks, sleeps ``REST_SECONDS`` (GIL released) after every ``WORK_SECONDS`` of
 work, and in that time the GUI thread runs unhindered. The same timer then fires
-after 0.2–0.3 s. The worker gives up about a sixth of its time; a large network,
-whose numpy calls let go of the GIL anyway, loses the same share at most.
+after 0.2–0.5 s. The worker gives up about a sixth of its time. A job that computes
+in a child process (``computes_elsewhere``, LeNet-5 and other large networks) does
+not rest: its worker thread waits on a pipe without the GIL, and a rest would only
+leave the child idle (17 % fewer samples a second in ``benchmarks/gui_redraw.py``).
 """
 from __future__ import annotations
 

@@ -399,6 +399,10 @@ class ProcessTrainerJob:
     Pause freezes the child with SIGSTOP (where the system has it), so it takes
     effect at once even when one iteration takes longer than 100 ms."""
 
+    #: the work happens in another process: the worker thread need not rest to leave
+    #: the GUI thread the GIL (see desktop_app.gil_share), and resting would idle the child
+    computes_elsewhere = True
+
     def __init__(self, net, optimizer, x, y, settings: TrainingSettings, watch_keys=(),
                  start_iteration: int = 0, history: dict | None = None, breakpoints=()):
         check = TrainerJob(net.copy(), _optimizer_copy(optimizer), x, y, settings)     # same checks, same errors, here

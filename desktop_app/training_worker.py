@@ -107,9 +107,11 @@ class TrainingWorker(QObject):
 
     def _loop(self) -> str:
         last_publish = 0.0
-        pacer = Pacer()
+        # a job computing in this process rests now and then to leave the GUI thread the GIL
+        pacer = None if getattr(self.job, "computes_elsewhere", False) else Pacer()
         while True:
-            pacer.rest_if_due()          # leave the GUI thread the GIL now and then
+            if pacer is not None:
+                pacer.rest_if_due()
             if not self._go.is_set():
                 self._publish()
                 self.paused_changed.emit(True)

@@ -33,3 +33,32 @@ def test_a_worker_rests_after_each_stretch_of_work(monkeypatch):
         clock.now += step
         pacer.rest_if_due()
     assert clock.sleeps == [REST_SECONDS, REST_SECONDS]
+
+
+class CountingJob:
+    """A training job that stops after three chunks."""
+
+    def __init__(self):
+        self.chunks = 0
+
+    def advance(self, n):
+        self.chunks += 1
+        return "Finished." if self.chunks == 3 else None
+
+    def snapshot(self):
+        return self.chunks
+
+
+class ChildProcessJob(CountingJob):
+    computes_elsewhere = True
+
+
+def test_only_a_job_computing_in_this_process_rests(monkeypatch, qapp):
+    from desktop_app.training_worker import TrainingWorker
+    rests = []
+    monkeypatch.setattr(Pacer, "rest_if_due", lambda self: rests.append(self))
+    assert TrainingWorker(CountingJob())._loop() == "Finished."
+    assert len(rests) == 3                   # before each chunk
+    rests.clear()
+    assert TrainingWorker(ChildProcessJob())._loop() == "Finished."
+    assert rests == []                       # its worker waits on a pipe: no rest needed
