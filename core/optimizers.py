@@ -23,6 +23,8 @@ updated in its own memory after a batch of one, as ``torch.optim`` updates in
 place: a plain training loop then allocates no weight arrays and keeps the CPU
 cache for the rest of the step (≈ 4 % of a float64 batch-1 step of the
 784-128-64-10 MLP). After larger batches a new array is faster (see ``step``).
+``Network.train_step``'s gradients are its own, seen by no one: there the step
+η·g is computed into the gradient's memory (``update_layer(own_grads=True)``).
 Float32 parameters stay float32: hyperparameters are Python floats, which numpy
 does not let upcast an array.
 """
