@@ -360,6 +360,7 @@ class LiveState(QObject):
         s = self.session
         s.running = False
         s.running_changed.emit(False)
+        self._record_late_switch()
         # a fresh debugger over the trained weights: stepping (and step back) go on from here
         s.set_optimizer(s.optimizer)
         hit = self.run.worker.job.hit
@@ -370,6 +371,15 @@ class LiveState(QObject):
         self.finished.emit(reason)
         s.stopped.emit(reason)
         s.message.emit(reason)
+
+    def _record_late_switch(self) -> None:
+        """An optimizer switched as the run ended, too late for any of its iterations,
+        is still a switch: record it, as the trainer would have, for the next epoch."""
+        used = self.run.worker.job.optimizer_in_use
+        if used is not self.session.optimizer and self.session.network is self._trained:
+            epoch = len(self.history.get("train_loss", [])) + 1
+            self.history["events"].append([epoch, f"optimizer {used.name} → {self.session.optimizer.name}"])
+            self.curves_changed.emit()
 
 
 def _references(net) -> list[dict]:

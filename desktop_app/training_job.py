@@ -168,6 +168,12 @@ class TrainerJob:
         """The optimizer the trainer updates the weights with."""
         return self.trainer.optimizer
 
+    @property
+    def optimizer_in_use(self):
+        """The optimizer the last iteration updated with (one switched to since
+        applies at the next chunk)."""
+        return self.trainer.optimizer
+
     def set_early_stopping(self, patience: int | None, restore_best: bool) -> None:
         """Change early stopping while training runs (from the next epoch's end on;
         see ``Trainer.set_early_stopping``)."""
@@ -411,6 +417,8 @@ class ProcessTrainerJob:
         self.net, self.breakpoints = net, breakpoints
         #: (switches so far, the optimizer): one attribute, so the worker reads both at once
         self._optimizer_choice = (0, optimizer)
+        #: every optimizer asked for during the run, indexed by its switch count
+        self._optimizers = [optimizer]
         self.hit = None
         self.batch_size = min(settings.batch_size, len(x))
         payload = {"spec": net.spec(), "weights": net.get_weights(), "optimizer": optimizer.spec(),
@@ -440,6 +448,11 @@ class ProcessTrainerJob:
     def optimizer(self):
         """The optimizer the child trains with (or starts with at its next chunk)."""
         return self._optimizer_choice[1]
+
+    @property
+    def optimizer_in_use(self):
+        """The optimizer of the child's last snapshot (a switch not yet sent comes later)."""
+        return self._optimizers[self._last.optimizer_version if self._last is not None else 0]
 
     @property
     def optimizer_version(self) -> int:
@@ -516,6 +529,7 @@ class ProcessTrainerJob:
         """Switch to a fresh optimizer of ``optimizer``'s kind and settings (sent with the next
         chunk); the snapshots then bring its state into ``optimizer``."""
         self._optimizer_choice = (self._optimizer_choice[0] + 1, optimizer)
+        self._optimizers.append(optimizer)
 
     def alive(self) -> bool:
         return self._process.poll() is None

@@ -342,6 +342,23 @@ def test_watch_selected_takes_the_weight_chosen_on_the_diagram(qtbot):
     assert panel.list.count() == 1
 
 
+def test_an_optimizer_switched_too_late_for_the_run_is_still_recorded(qtbot):
+    # Paused, the worker takes no more chunks; switched then cancelled, the run ends before
+    # the switch could apply: it must still show in the history, for the next run's first epoch.
+    from core.optimizers import Momentum
+    s = xor_session()
+    panel, live = start_long_run(qtbot, s, batch=20)
+    qtbot.waitUntil(lambda: len(live.history["train_loss"]) >= 1, timeout=5000)
+    pause_run(qtbot, panel, live)
+    panel.optimizer_choice.setCurrentText("Momentum")
+    assert isinstance(s.optimizer, Momentum) and live.run.worker.job.optimizer_in_use is not s.optimizer
+    panel.cancel_button.click()
+    wait_finished(qtbot, live)
+    epochs = len(live.history["train_loss"])
+    assert live.history["events"][-1] == [epochs + 1, "optimizer Adam → Momentum"]
+    assert [text for _, text in live.history["events"]].count("optimizer Adam → Momentum") == 1
+
+
 def test_split_seed_and_optimizer_changed_while_training_reach_the_worker(qtbot):
     from core.optimizers import Momentum
     s = xor_session()                                  # 200 samples, Adam η = 0.01

@@ -101,6 +101,23 @@ def test_pause_and_cancel_a_child_process_run(qtbot):
     assert not live.run.worker.job.alive()
 
 
+def test_an_optimizer_switched_too_late_for_a_child_process_run_is_still_recorded(qtbot):
+    from core.optimizers import Momentum
+    s = big_session()
+    live = live_state(s)
+    live.start_training(TrainingSettings(epochs=100_000, batch_size=10))
+    qtbot.waitUntil(lambda: live.iteration > 0, timeout=30_000)
+    live.pause()
+    qtbot.wait(200)
+    momentum = Momentum(lr=0.01)
+    live.set_optimizer(momentum)           # sent with the next chunk, which never comes
+    with qtbot.waitSignal(live.finished, timeout=5000):
+        live.cancel()
+    epochs = len(live.history["train_loss"])
+    assert live.history["events"] == [[epochs + 1, "optimizer Adam → Momentum"]]
+    assert s.optimizer is momentum
+
+
 def test_a_crashed_child_is_reported(qtbot):
     s = big_session()
     live = live_state(s)
