@@ -27,6 +27,15 @@ def big_session():
     return s
 
 
+def start_long_child_run(qtbot, s):
+    """Start training ``s`` (a big network: a child process) for 100 000 epochs, which the
+    test ends, and wait for its first iteration; returns the LiveState."""
+    live = live_state(s)
+    live.start_training(TrainingSettings(epochs=100_000, batch_size=10))
+    qtbot.waitUntil(lambda: live.iteration > 0, timeout=30_000)
+    return live
+
+
 def test_a_big_network_trains_in_a_child_process_and_the_session_gets_the_results(qtbot):
     s = big_session()
     live = live_state(s)
@@ -81,9 +90,7 @@ def test_epochs_and_batch_size_changed_mid_run_reach_the_child(qtbot):
 
 def test_pause_and_cancel_a_child_process_run(qtbot):
     s = big_session()
-    live = live_state(s)
-    live.start_training(TrainingSettings(epochs=100_000, batch_size=10))
-    qtbot.waitUntil(lambda: live.iteration > 0, timeout=30_000)
+    live = start_long_child_run(qtbot, s)
     live.pause()
     process = live.run.worker.job._process
     qtbot.waitUntil(lambda: process_state(process.pid) == "T", timeout=100)    # frozen within 100 ms
@@ -104,9 +111,7 @@ def test_pause_and_cancel_a_child_process_run(qtbot):
 def test_an_optimizer_switched_too_late_for_a_child_process_run_is_still_recorded(qtbot):
     from core.optimizers import Momentum
     s = big_session()
-    live = live_state(s)
-    live.start_training(TrainingSettings(epochs=100_000, batch_size=10))
-    qtbot.waitUntil(lambda: live.iteration > 0, timeout=30_000)
+    live = start_long_child_run(qtbot, s)
     live.pause()
     qtbot.wait(200)
     momentum = Momentum(lr=0.01)
@@ -120,11 +125,9 @@ def test_an_optimizer_switched_too_late_for_a_child_process_run_is_still_recorde
 
 def test_a_crashed_child_is_reported(qtbot):
     s = big_session()
-    live = live_state(s)
     errors = []
     s.error.connect(errors.append)
-    live.start_training(TrainingSettings(epochs=100_000, batch_size=10))
-    qtbot.waitUntil(lambda: live.iteration > 0, timeout=30_000)
+    live = start_long_child_run(qtbot, s)
     with qtbot.waitSignal(live.finished, timeout=10_000) as blocker:
         live.run.worker.job._process.kill()
     assert "stopped by an error" in blocker.args[0]
@@ -145,9 +148,7 @@ def test_breakpoints_stop_a_child_process_run_and_the_hit_is_ours(qtbot):
 
 def test_loading_another_network_mid_run_cancels_it_cleanly(qtbot):
     s = big_session()
-    live = live_state(s)
-    live.start_training(TrainingSettings(epochs=100_000, batch_size=10))
-    qtbot.waitUntil(lambda: live.iteration > 0, timeout=30_000)
+    live = start_long_child_run(qtbot, s)
     with qtbot.waitSignal(live.finished, timeout=10_000) as blocker:
         s.set_network(Network([Dense(2)], input_shape=(3,)), Adam(), np.zeros((4, 3)), np.zeros((4, 2)))
     assert blocker.args == ["Cancelled."]
