@@ -168,11 +168,9 @@ class TrainerJob:
         """The optimizer the trainer updates the weights with."""
         return self.trainer.optimizer
 
-    @property
-    def optimizer_in_use(self):
-        """The optimizer the last iteration updated with (one switched to since
-        applies at the next chunk)."""
-        return self.trainer.optimizer
+    #: the optimizer the last iteration updated with: the trainer's (a switch asked for
+    #: since reaches it at the next chunk)
+    optimizer_in_use = optimizer
 
     def set_early_stopping(self, patience: int | None, restore_best: bool) -> None:
         """Change early stopping while training runs (from the next epoch's end on;
