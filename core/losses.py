@@ -15,8 +15,6 @@ each sample, e.g. E_o1 and E_o2) and ``grad(out, y)`` (∂E/∂out, shape of out
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
 from .errors import ConfigError, InputError, ShapeError
@@ -91,7 +89,7 @@ class CrossEntropy(Loss):
         labels = self.labels(z, y)
         if labels is None:
             return super().check(z, y)
-        return _identity(z.shape[1], z.dtype)[labels]       # row i of the identity is one-hot for i
+        return np.eye(z.shape[1], dtype=z.dtype)[labels]      # row i of the identity is one-hot for i
 
     @staticmethod
     def labels(z, y) -> np.ndarray | None:
@@ -129,7 +127,8 @@ class CrossEntropy(Loss):
         labels = self.labels(z, y)
         if labels is None:
             return super().value(z, y)
-        return self.value_and_grad(z, labels)[0]
+        shifted = z - z.max(axis=-1, keepdims=True)
+        return _loss_at_labels(shifted, np.exp(shifted).sum(axis=-1, keepdims=True), labels)
 
     def value_and_grad(self, z, y):
         """Checks the labels once and shares shifted z and e^shifted between the
@@ -150,25 +149,24 @@ class CrossEntropy(Loss):
             y = self.check(z, y)
             value = float((-y * (shifted - np.log(total))).sum() / n)
             e -= y
-        elif n == 1:        # scalar indexing: the usual online-learning step, kept cheap
-            k = labels[0]
-            value = float(np.log(total[0, 0]) - shifted[0, k])
-            e[0, k] -= 1.0
-            return value, e
         else:
-            rows = np.arange(n)
-            value = float((np.log(total[:, 0]) - shifted[rows, labels]).sum() / n)
-            e[rows, labels] -= 1.0
-        e /= n
+            value = _loss_at_labels(shifted, total, labels)
+            if n == 1:      # scalar indexing: the usual online-learning step, kept cheap
+                e[0, labels[0]] -= 1.0
+            else:
+                e[np.arange(n), labels] -= 1.0
+        if n > 1:           # (÷ 1 changes nothing)
+            e /= n
         return value, e
 
 
-@lru_cache(maxsize=8)
-def _identity(k: int, dtype) -> np.ndarray:
-    """The k×k identity matrix, read-only and shared: its rows are the one-hot labels."""
-    eye = np.eye(k, dtype=dtype)
-    eye.flags.writeable = False
-    return eye
+def _loss_at_labels(shifted, total, labels) -> float:
+    """The batch's mean of −log softmax(z) at each label, log Σₖ e^shiftedₖ − shifted[label],
+    from shifted = z − max z (N, K), total = Σₖ e^shiftedₖ (N, 1) and the labels (N,)."""
+    n = len(labels)
+    if n == 1:              # scalar indexing, as above
+        return float(np.log(total[0, 0]) - shifted[0, labels[0]])
+    return float((np.log(total[:, 0]) - shifted[np.arange(n), labels]).sum() / n)
 
 
 LOSSES = {cls.name: cls for cls in (HalfSSE, MSE, CrossEntropy)}
